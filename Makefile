@@ -1,0 +1,47 @@
+# The suite's build.  GNU make; every top-level .c file is one program and
+# lib/*.c builds into lib/libq.a, which every program links.  Settings
+# come from the conf-* files (first line of each).
+
+SHELL = /bin/sh
+CC_CMD := $(shell sed -n 1p conf-cc)
+LD_CMD := $(shell sed -n 1p conf-ld)
+PROGS := $(sort $(patsubst %.c,%,$(wildcard *.c)))
+LIBSRC := $(sort $(wildcard lib/*.c) lib/auto.c)
+LIBOBJ := $(LIBSRC:.c=.o)
+HDRS := $(wildcard lib/*.h)
+
+all: lib/libq.a $(PROGS)
+
+lib/auto.c: conf-qmail conf-users conf-groups conf-split conf-spawn conf-ids tools/auto.sh
+	sh tools/auto.sh > lib/auto.c.tmp
+	mv lib/auto.c.tmp lib/auto.c
+
+lib/libq.a: $(LIBOBJ)
+	rm -f $@
+	ar cr $@ $(LIBOBJ)
+	ranlib $@
+
+%.o: %.c $(HDRS)
+	$(CC_CMD) -c -o $@ $<
+
+$(PROGS): %: %.o lib/libq.a
+	$(LD_CMD) -o $@ $< lib/libq.a
+
+setup: all
+	sh tools/install.sh setup
+
+check:
+	sh tools/install.sh check
+
+users:
+	@[ "$$(id -u)" = 0 ] || { echo "make users: run as root" >&2; exit 1; }
+	sh tools/mkusers.sh
+
+test:
+	sh tests/run
+
+clean:
+	rm -f $(PROGS) *.o lib/*.o lib/libq.a lib/auto.c lib/auto.c.tmp
+	rm -rf tests/bin
+
+.PHONY: all setup check users test clean
