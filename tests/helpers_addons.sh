@@ -140,6 +140,23 @@ if [ -x "$QHOME/bin/qmail-local" ] && [ -x "$QHOME/bin/qmail-queue" ]; then
 		ok "qmail-local + fastforward: envelope names the alias target" ||
 		notok "qmail-local + fastforward: envelope names the alias target"
 	reset_home
+	rm -rf uh2 && mkdir uh2 && chmod 755 uh2 && maildirmake uh2/Maildir
+	printf '|dot-forward .forward\n./Maildir/\n' > uh2/.qmail
+	printf 'qtuser, frank@far.example\n' > uh2/.forward
+	chmod 644 uh2/.qmail uh2/.forward
+	env -u QMAILQUEUE -u DTLINE -u RPLINE -u UFLINE -u SENDER -u NEWSENDER -u RECIPIENT -u USER \
+		qmail-local -- qtuser "$HW/uh2" qtuser '' '' test.example alice@example.org ./Maildir/ \
+		< msg > ql.out 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && ok "qmail-local + dot-forward: delivered" ||
+		{ notok "qmail-local + dot-forward: delivered (exit $rc)"; sed 's/^/    /' ql.out; }
+	[ "$(find uh2/Maildir/new -type f | wc -l)" = 1 ] &&
+		ok "qmail-local + dot-forward: own name keeps a copy in ./Maildir/" ||
+		notok "qmail-local + dot-forward: own name keeps a copy in ./Maildir/"
+	grep -rqa 'frank@far.example' "$QHOME/queue/todo" "$QHOME/queue/intd" "$QHOME/queue/local" "$QHOME/queue/remote" 2>/dev/null &&
+		ok "qmail-local + dot-forward: forward queued" ||
+		notok "qmail-local + dot-forward: forward queued"
+	reset_home
 else
 	skip "helpers addons: through qmail-local: qmail-local or qmail-queue not built yet"
 fi
