@@ -85,7 +85,8 @@ main(int argc, char **argv)
 	struct buf out = BUF_INIT(1, space);
 	struct passwd *pw = NULL;
 	char name[USERLEN];
-	const char *local, *dash = "", *ext = "";
+	const char *local, *dash = "", *ext = "", *home = NULL;
+	struct sa ahome = SA_INIT;
 	size_t len, i;
 
 	if (argc < 2)
@@ -115,11 +116,20 @@ main(int argc, char **argv)
 			die_temp("unable to find the alias user ", user_alias);
 		}
 		dash = "-", ext = local;
+		/* single-user: the alias user is the installer, whose own home
+		 * is not the place for other addresses' .qmail files */
+		if (conf_single) {
+			if (sa_cats(&ahome, conf_qmail) == -1 ||
+			    sa_cats(&ahome, "/alias") == -1 ||
+			    sa_str(&ahome) == NULL)
+				die_nomem();
+			home = ahome.s;
+		}
 	}
 	put0(&out, pw->pw_name);
 	putnum0(&out, (unsigned long)pw->pw_uid);
 	putnum0(&out, (unsigned long)pw->pw_gid);
-	put0(&out, pw->pw_dir);
+	put0(&out, home ? home : pw->pw_dir);
 	put0(&out, dash);
 	put0(&out, ext);
 	if (buf_flush(&out) == -1)
