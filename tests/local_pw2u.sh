@@ -7,11 +7,13 @@ rm -f "$QHOME"/users/*
 U=$(id -u "$LU") G=$(id -g "$LU")
 mkhome "$LT/joe"
 J=$LT/joe
+# the alias user: its name as compiled in (the installer in single-user builds)
+if [ "$QIDS" = system ]; then AN=alias; else AN=$(id -un); fi
 cat > "$LT/passwd" <<P
 root:x:0:0::/root:/bin/sh
 joe:x:$U:$G:Joe:$J:/bin/sh
 Big:x:$U:$G::$J:/bin/sh
-alias:x:77:78::/var/qmail/alias:/bin/false
+$AN:x:77:78::/var/qmail/alias:/bin/false
 nohome:x:$U:$G::$LT/nonexistent:/bin/sh
 notmine:x:$((U + 1)):$G::$J:/bin/sh
 P
@@ -23,20 +25,20 @@ same() {	# NAME EXPECTED
 pw2u
 same "qmail-pw2u: qmail-getpw's rules, alias catch-all, final dot" "=joe:joe:$U:$G:$J:::
 +joe-:joe:$U:$G:$J:-::
-+:alias:77:78:/var/qmail/alias:-::
++:$AN:77:78:/var/qmail/alias:-::
 ."
 pw2u -H -u -C
 same "qmail-pw2u -H -u -C" "=joe:joe:$U:$G:$J:::
 =Big:Big:$U:$G:$J:::
-=alias:alias:77:78:/var/qmail/alias:::
+=$AN:$AN:77:78:/var/qmail/alias:::
 =nohome:nohome:$U:$G:$LT/nonexistent:::
 =notmine:notmine:$((U + 1)):$G:$J:::
-+:alias:77:78:/var/qmail/alias:-::
++:$AN:77:78:/var/qmail/alias:-::
 ."
 pw2u -c+ -/
 same "qmail-pw2u -c+ -/" "=joe:joe:$U:$G:$J:::
 +joe+:joe:$U:$G:$J:-/::
-+:alias:77:78:/var/qmail/alias:-::
++:$AN:77:78:/var/qmail/alias:-::
 ."
 check_exit "qmail-pw2u -h stops at a missing home" 111 qmail-pw2u -h < "$LT/passwd"
 echo "joe:jo:j.smith:" > "$QHOME/users/mailnames"
@@ -49,18 +51,18 @@ same "qmail-pw2u: mailnames, subusers, append" "=jo:joe:$U:$G:$J:::
 +j.smith-:joe:$U:$G:$J:-::
 =list:joe:$U:$G:$J:-:lst:
 +list-:joe:$U:$G:$J:-:lst-:
-+:alias:77:78:/var/qmail/alias:-::
++:$AN:77:78:/var/qmail/alias:-::
 =extra:joe:1:1:/x:::
 ."
 rm -f "$QHOME"/users/*
 echo joe > "$QHOME/users/exclude"
 pw2u
-same "qmail-pw2u: users/exclude" "+:alias:77:78:/var/qmail/alias:-::
+same "qmail-pw2u: users/exclude" "+:$AN:77:78:/var/qmail/alias:-::
 ."
 rm -f "$QHOME"/users/*
 echo nobody > "$QHOME/users/include"
 pw2u
-same "qmail-pw2u: users/include" "+:alias:77:78:/var/qmail/alias:-::
+same "qmail-pw2u: users/include" "+:$AN:77:78:/var/qmail/alias:-::
 ."
 rm -f "$QHOME"/users/*
 qmail-pw2u < "$LT/passwd" > "$QHOME/users/assign" && qmail-newu && ok "qmail-pw2u output compiles with qmail-newu" || notok "qmail-pw2u output compiles with qmail-newu"
