@@ -116,15 +116,16 @@ main(int argc, char **argv)
 			die_temp("unable to find the alias user ", user_alias);
 		}
 		dash = "-", ext = local;
-		/* single-user: the alias user is the installer, whose own home
-		 * is not the place for other addresses' .qmail files */
-		if (conf_single) {
-			if (sa_cats(&ahome, conf_qmail) == -1 ||
-			    sa_cats(&ahome, "/alias") == -1 ||
-			    sa_str(&ahome) == NULL)
-				die_nomem();
-			home = ahome.s;
-		}
+		/* The alias user's home is always the home's alias/ (where
+		 * make setup makes it), whatever the passwd file says: in a
+		 * single-user build the alias user is the installer, whose own
+		 * home is not the place for other addresses' .qmail files, and
+		 * an installation moved with conf-qmail must not keep reading
+		 * the old one's. */
+		if (sa_cats(&ahome, conf_qmail) == -1 ||
+		    sa_cats(&ahome, "/alias") == -1 || sa_str(&ahome) == NULL)
+			die_nomem();
+		home = ahome.s;
 	}
 	put0(&out, pw->pw_name);
 	putnum0(&out, (unsigned long)pw->pw_uid);
