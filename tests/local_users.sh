@@ -67,7 +67,7 @@ if [ "$QIDS" = system ]; then
 	[ "$(getpw "$LU")" = "$LU|$uid|$gid|$LUHOME|||" ] && ok "qmail-getpw: a user" || notok "qmail-getpw: a user ($(getpw "$LU"))"
 	[ "$(getpw "$(echo "$LU" | tr a-z A-Z)-Foo-Bar")" = "$LU|$uid|$gid|$LUHOME|-|Foo-Bar|" ] &&
 		ok "qmail-getpw: USER-ext, any case" || notok "qmail-getpw: USER-ext ($(getpw "$(echo "$LU" | tr a-z A-Z)-Foo-Bar"))"
-	aid=$(id -u alias) agid=$(id -g alias) ahome=$(getent passwd alias | cut -d: -f6)
+	aid=$(id -u alias) agid=$(id -g alias) ahome=$QHOME/alias
 	[ "$(getpw root)" = "alias|$aid|$agid|$ahome|-|root|" ] && ok "qmail-getpw: uid 0 never gets mail" || notok "qmail-getpw: uid 0 ($(getpw root))"
 	useradd -M -d "$LT/nohome" qtnohome >/dev/null 2>&1 && QIDS_USERS="qtnohome"
 	[ "$(getpw qtnohome-x)" = "alias|$aid|$agid|$ahome|-|qtnohome-x|" ] && ok "qmail-getpw: a user without a home is no user" || notok "qmail-getpw: no home ($(getpw qtnohome-x))"
