@@ -254,3 +254,56 @@ qr "$T/m1" pref.test
 rc=$?
 [ $rc = 0 ] || notok "usage: exit 0 ($rc)"
 expect "usage: D, exit 0" '^DI \(qmail-remote\) was invoked improperly\. \(#5\.3\.5\)/\|$'
+
+# qmail-rspawn, driven through the spawn protocol
+mkdir -p "$QHOME/queue/mess/0"
+cp "$T/m2" "$QHOME/queue/mess/0/999001"
+chmod 644 "$QHOME/queue/mess/0/999001"
+cat > "$T/drive.py" <<'P'
+import struct, subprocess, sys
+def req(slot, msg, sender, rcpts):
+    return (struct.pack('<H', slot) + msg + b'\0' + sender + b'\0' +
+            b''.join(r + b'\0' for r in rcpts) + b'\0')
+reqs = [
+    (0, b'mess/0/999001', b'me@s.test', [b'good@rcpt.test', b'bad@rcpt.test', b'later@rcpt.test']),
+    (1, b'mess/0/999001', b'', [b'u@null.test', b'v@null.test']),
+    (2, b'mess/0/999002', b'me@s.test', [b'u@pref.test']),
+    (3, b'mess/0/999001', b'me@s.test', [b'u@fail.test']),
+]
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+# all at once, the last one split across writes
+data = b''.join(req(*r) for r in reqs)
+p.stdin.write(data[:-5]); p.stdin.flush()
+p.stdin.write(data[-5:]); p.stdin.close()
+out = p.stdout.read()
+rc = p.wait()
+n = {r[0]: len(r[3]) for r in reqs}
+i, res = 0, {}
+while i < len(out):
+    slot = out[i] | out[i + 1] << 8
+    i += 2
+    recs = []
+    for k in range(n[slot] + 1):
+        e = out.index(b'\0', i)
+        recs.append(out[i:e].decode('latin-1').replace('\n', '/'))
+        i = e + 1
+    res[slot] = recs
+for s in sorted(res):
+    print('%d %s' % (s, '|'.join(res[s])))
+print('exit %d' % rc)
+P
+nn s setuidgid "$ruser" sh -c "cd '$QHOME' && exec python3 '$T/drive.py' '$QHOME/bin/qmail-rspawn'" > "$T/spawn" 2>&1
+spawn_expect() {
+	if grep -Eq "$2" "$T/spawn"; then ok "qmail-rspawn: $1"
+	else notok "qmail-rspawn: $1"; cat "$T/spawn"; fi
+}
+spawn_expect "r, h, s and K passed through in order" \
+    '^0 r\|h10\.231\.0\.11 does not like recipient\./Remote host said: 550 [^|]*\|s10\.231\.0\.11 does not like recipient\./Remote host said: 451 [^|]*\|K10\.231\.0\.11 accepted message\.'
+spawn_expect "a message D applies to every recipient" \
+    '^1 hSorry, null\.test does not accept mail[^|]*\|hSorry, null\.test [^|]*\|DSorry, null\.test '
+spawn_expect "a missing message file: s and Z" \
+    '^2 sUnable to open message file\. \(#4\.3\.0\)/\|ZUnable to open message file\.'
+spawn_expect "a message Z applies to every recipient" \
+    "^3 sSorry, I couldn't find any host by that name\. \(#4\.1\.2\)/\|ZSorry, I couldn't find any host by that name"
+spawn_expect "exits 0 at the end of its input" '^exit 0$'
+rm -f "$QHOME/queue/mess/0/999001"
