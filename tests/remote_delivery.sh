@@ -34,7 +34,9 @@ mxs.test A 10.231.0.1
 silent.test MX 10 mxe.test
 mxe.test A 10.231.0.15
 rcpt.test MX 10 mxa.test
+11.0.231.10.in-addr.arpa PTR mxa.test
 Z
+python3 -c 'import ipaddress; print(ipaddress.ip_address("fd00:231::13").reverse_pointer, "PTR mxc.test")' >> "$T/zone"
 nn_host s 1
 nn_host a 11
 nn_host b 12
@@ -71,6 +73,28 @@ expect() {
 	if grep -Eq "$2" "$T/out"; then ok "$1"
 	else notok "$1"; echo "    got: $(cat "$T/out")"; echo "    want: $2"; fi
 }
+
+# the DNS helpers
+dnscheck() {	# NAME EXIT WANT CMD...
+	_n=$1 _x=$2 _w=$3; shift 3
+	_o=$(nn s "$@" 2>&1); _r=$?
+	if [ "$_r" = "$_x" ] && [ "$_o" = "$_w" ]; then ok "$_n"
+	else notok "$_n"; echo "    exit $_r, output: $_o"; fi
+}
+dnscheck "dnsip: an A record" 0 10.231.0.11 dnsip mxa.test
+dnscheck "dnsip: an AAAA record" 0 fd00:231::13 dnsip mxc.test
+dnscheck "dnsip: an IP literal" 0 10.1.2.3 dnsip 10.1.2.3
+dnscheck "dnsmxip: addresses by preference" 0 "10.231.0.11 10
+10.231.0.12 20" dnsmxip pref.test
+dnscheck "dnsmxip: implicit MX" 0 "10.231.0.11 0" dnsmxip implicit.test
+dnscheck "dnsptr: IPv4" 0 mxa.test dnsptr 10.231.0.11
+dnscheck "dnsptr: IPv6" 0 mxc.test dnsptr fd00:231::13
+dnscheck "dnsfq" 0 mxa.test dnsfq mxa.test
+dnscheck "dnsip: NXDOMAIN exits 100" 100 "dnsip: fatal: no host named nxd.test" dnsip nxd.test
+dnscheck "dnsip: SERVFAIL exits 111" 111 "dnsip: fatal: temporary DNS failure for fail.test" dnsip fail.test
+dnscheck "dnsmxip: null MX exits 100" 100 "dnsmxip: fatal: null.test publishes a null MX: it accepts no mail" dnsmxip null.test
+if ipmeprint | grep -qx 127.0.0.1 && ipmeprint | grep -qx 0.0.0.0; then
+	ok "ipmeprint lists 127.0.0.1 and 0.0.0.0"; else notok "ipmeprint lists 127.0.0.1 and 0.0.0.0"; fi
 
 qr "$T/m1" pref.test me@s.test u@pref.test
 rc=$?
