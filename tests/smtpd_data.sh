@@ -21,7 +21,7 @@ smuggle() {
 	    chat $P > $T
 	same "smuggling $1: no message queued" "$(rec_count)" 0
 	expect "smuggling $1: refused with 554 5.6.0" '^554 5\.6\.0 bare LF or CR' $T
-	expect_not "smuggling $1: the smuggled MAIL is never a command" '^250 2\.1\.0' "$(sed 1,4d $T > $T.rest; echo $T.rest)"
+	same "smuggling $1: the smuggled MAIL is never a command" "$(grep -c '^250 2.1.0' $T)" 1
 	expect "smuggling $1: session goes on after the real end" '^221 ' $T
 }
 smuggle '<LF>.<LF>' '\n.\n'
