@@ -333,3 +333,51 @@ rcv_bmf_match(const struct cmap *m, const char *addr, size_t len)
 	at = byte_rchr(addr, len, '@');
 	return at < len && cmap_get(m, addr + at, len - at) != NULL;
 }
+
+int
+rcv_copy(struct buf *b, struct rcv_qq *q, unsigned long n, int crlf)
+{
+	char out[BUF_SIZE];
+	size_t avail, i, on = 0;
+	int cr = 0;
+	char *p;
+
+	while (n > 0) {
+		if ((p = buf_peek(b, &avail)) == NULL)
+			return -1;
+		if (avail == 0)
+			return errno = EPROTO, -1;
+		if (avail > n)
+			avail = (size_t)n;
+		if (q && !crlf)
+			rcv_qq_put(q, p, avail);
+		for (i = 0; q && crlf && i < avail; i++) {
+			if (on + 2 > sizeof out) {
+				rcv_qq_put(q, out, on);
+				on = 0;
+			}
+			if (cr && p[i] != '\n')
+				out[on++] = '\r';
+			cr = p[i] == '\r';
+			if (!cr)
+				out[on++] = p[i];
+		}
+		buf_seek(b, avail);
+		n -= avail;
+	}
+	if (cr)
+		out[on++] = '\r';
+	if (q && on)
+		rcv_qq_put(q, out, on);
+	return 0;
+}
+
+size_t
+rcv_nslen(unsigned long len)
+{
+	size_t d = 1;
+
+	while (len >= 10)
+		len /= 10, ++d;
+	return d + 2;
+}

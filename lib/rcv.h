@@ -52,6 +52,13 @@ void	 rcv_qq_put(struct rcv_qq *, const char *, size_t);
 int	 rcv_qq_finish(struct rcv_qq *, const char *, size_t, const char *,
 	    size_t, struct sa *, int *);
 void	 rcv_qq_abort(struct rcv_qq *);	/* close without an envelope: nothing queued */
+/*
+ * Copy n bytes from b into q (when q is not NULL; else drop them), turning
+ * CR LF into LF if crlf is set (QMTP's old "\r" message format).  Returns
+ * 0, or -1 with errno set (EPROTO: EOF came first).
+ */
+int	 rcv_copy(struct buf *, struct rcv_qq *, unsigned long, int);
+size_t	 rcv_nslen(unsigned long);	/* bytes of "len:" and "," around a netstring */
 /* the reply text for an exit code from rcv_qq_finish; *perm: 1 permanent */
 const char *rcv_qq_text(int, const struct sa *, int, int *);
 
