@@ -94,9 +94,9 @@ package(void)
 	struct rcv_qq qq, *q = NULL;
 	struct sa text = SA_INIT;
 	size_t mlen, rlen, alen, used, i;
-	const char *why = NULL, *res;
+	const char *why = NULL, *res = "";
 	char first, num[FMT_ULONG * 2 + 16];
-	int crlf, code, perm, perm82, r;
+	int crlf, code = 0, perm = 0, perm82, r;
 	unsigned long accepted = 0, n;
 	char kind;
 
@@ -168,9 +168,10 @@ package(void)
 	}
 	if (ns_getcomma(&in) != 1)
 		bye(1);
-	if (q && (why || accepted == 0))
+	if (q && (why || accepted == 0)) {
 		rcv_qq_abort(q);
-	else if (q) {
+		q = NULL;
+	} else if (q) {
 		code = rcv_qq_finish(q, sender.s, sender.len, rcpts.s, rcpts.len,
 		    &text, &perm82);
 		if (code == 0) {
@@ -181,20 +182,17 @@ package(void)
 			num[n] = 0;
 		} else
 			res = rcv_qq_text(code, &text, perm82, &perm);
-		for (i = 0; i < status.len; i++) {
-			if (status.s[i] != 'K')
-				continue;
-			if (code == 0)
-				answer('K', num);
-			else
-				answer(perm ? 'D' : 'Z', res);
-			status.s[i] = 'R';	/* answered */
-		}
 	}
 	for (i = 0; i < status.len; i++) {
 		switch (status.s[i]) {
-		case 'R':
-			continue;
+		case 'K':
+			if (!q)
+				answer(why ? why[0] : 'Z', why ? why + 1 : "qqt failure (#4.3.0)");
+			else if (code == 0)
+				answer('K', num);
+			else
+				answer(perm ? 'D' : 'Z', res);
+			break;
 		case 'S':
 			answer('D', "sorry, that address is not valid (#5.1.3)");
 			break;
