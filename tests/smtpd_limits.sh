@@ -10,7 +10,7 @@ echo 3 > "$QHOME/control/timeoutsmtpd"
 echo 6 > "$QHOME/control/timeoutsmtpdsession"
 export QMAILQUEUE="$QQREC"
 P=20530
-start_srv $P -- softlimit -m 30000000 qmail-smtpd || exit 1
+start_srv $P -- softlimit -m 12000000 qmail-smtpd || exit 1
 
 python3 - $P "$TESTTMP/srv.$P.log" "$REC" <<'EOF'
 import os, re, socket, sys, threading, time
