@@ -696,7 +696,7 @@ setup(void)
 	    scan_ulong(e, str_len(e), &u) == str_len(e) && *e)
 		databytes = u;
 	if (ctl_readfile(&x, "control/badmailfrom") == -1 ||
-	    cmap_init(&bmf, x.s, x.len, 0) == -1)
+	    (x.len && cmap_init(&bmf, x.s, x.len, 0) == -1))
 		die_control();
 	sa_free(&x);
 	if (rcv_hosts_init(&hosts) == -1)

@@ -278,7 +278,7 @@ rcv_hosts_init(struct rcv_hosts *h)
 	if (r == 0)
 		return 0;
 	h->have = 1;
-	if (cmap_init(&h->map, x.s, x.len, 0) == -1) {
+	if (x.len && cmap_init(&h->map, x.s, x.len, 0) == -1) {
 		sa_free(&x);
 		return -1;
 	}
