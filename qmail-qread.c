@@ -110,6 +110,10 @@ slurp(const char *fn, size_t max, struct stat *st)
 		}
 		if (sa_catb(&data, tmp, (size_t)r) == -1)
 			die_nomem();
+		/* a short read of a regular file is its end: queue files
+		 * are written whole before they are named */
+		if ((size_t)r < sizeof tmp)
+			break;
 	}
 	close(fd);
 	return 1;
