@@ -22,8 +22,12 @@
 #   LOCAL_SMTP_PORT  qmail-smtpd's port (default 2525)
 #   LOCAL_QMTP_PORT  qmail-qmtpd's port (default 2526)
 #   LOCAL_DOMAINS    the local domains (default "localhost example.test")
-# Nothing needs root.  Run as root, the instance still runs as root's
-# single-user build and delivers only to ./local/Maildir.
+#   LOCAL_USER       run as root: the ordinary user the instance runs as
+#                    (default: $SUDO_USER); the checkout must be readable
+#                    by that user
+# Nothing needs root.  The instance runs as the invoking user (a
+# single-user build: every qmail id is that user's) and every local address
+# is delivered to ./local/Maildir.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 L=${LOCAL_DIR:-$top/local}
@@ -43,6 +47,18 @@ usage() {
 
 case "$L" in /*) ;; *) L=$(pwd)/$L; H=$L/home ;; esac
 case "$L" in *[[:space:]]*) die "the instance directory may not contain spaces: $L" ;; esac
+
+# qmail-lspawn never delivers as root, so a single-user instance must
+# belong to an ordinary user: as root, become LOCAL_USER (or sudo's user)
+if [ "$(id -u)" = 0 ] && [ "${1:-}" != status ]; then
+	u=${LOCAL_USER:-${SUDO_USER:-}}
+	[ -n "$u" ] && [ "$u" != root ] ||
+		die "run me as an ordinary user, or as root with LOCAL_USER=name: deliveries are never made as root"
+	have setuidgid || die "setuidgid (daemontools) is needed to become $u"
+	mkdir -p "$L" && chown "$u" "$L" || die "cannot create $L for $u"
+	export LOCAL_DIR="$L"
+	exec setuidgid "$u" sh "$0" "$@"
+fi
 
 # ---- start ----
 
@@ -167,6 +183,22 @@ waitport() {	# port: wait up to 5 s for a listener
 	return 1
 }
 
+send_pid() {
+	if [ "$(cat "$L/run/mode" 2>/dev/null)" = svscan ]; then
+		svstat "$L/service/qmail-send" 2>/dev/null |
+			sed -n 's/.*: up (pid \([0-9]*\)).*/\1/p'
+	elif alive "$L/run/qmail-send.pid"; then
+		cat "$L/run/qmail-send.pid"
+	fi
+}
+
+send_up() {	# is the same qmail-send running two seconds later?
+	p1=$(send_pid)
+	sleep 2
+	p2=$(send_pid)
+	[ -n "$p1" ] && [ "$p1" = "$p2" ]
+}
+
 start() {
 	have make || die "make is not installed"
 	build
@@ -183,6 +215,12 @@ start() {
 		start_plain
 	fi
 	ok=1
+	# qmail-send that dies at once (a missing helper, a bad control
+	# file) is restarted by supervise for ever: say so now
+	if ! send_up; then
+		ok=0
+		say "warning: qmail-send is not staying up; see $L/log/qmail-send*"
+	fi
 	if [ -x "$H/bin/qmail-smtpd" ] && have tcpserver; then
 		waitport "$SMTP_PORT" || { ok=0; say "warning: nothing answers on $IP:$SMTP_PORT yet (see $L/log)"; }
 	fi
