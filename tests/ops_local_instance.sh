@@ -28,7 +28,7 @@ else notok "local instance: start"; tail -n 20 "$TESTTMP/li.out" | sed 's/^/    
 grep -q "swaks --server 127.0.0.1:20700" "$TESTTMP/li.out" &&
 	ok "local instance: start prints how to send" ||
 	notok "local instance: start prints how to send"
-check "local instance: the home checks out" sh -c "cd '$L/src' && sh tools/install.sh check"
+check "local instance: the home checks out" as_user "$u" sh -c "cd '$L/src' && sh tools/install.sh check"
 [ "$(sed -n 1p "$QSRC/conf-qmail")" = "$QHOME" ] &&
 	ok "local instance: the checkout's conf-qmail is untouched" ||
 	notok "local instance: the checkout's conf-qmail is untouched"
@@ -38,7 +38,7 @@ swaks --server 127.0.0.1:20700 --from a@example.test --to you@example.test \
 	ok "local instance: swaks is accepted" ||
 	{ notok "local instance: swaks is accepted"; tail -n 8 "$TESTTMP/swaks.out" | sed 's/^/    /'; }
 printf 'Subject: via sendmail %s\n\nhello\n' $$ |
-	as_user "$u" "$L/home/bin/sendmail" bob@localhost &&
+	as_user "$u" "$L/home/bin/sendmail" bob@example.test &&
 	ok "local instance: sendmail accepts" || notok "local instance: sendmail accepts"
 
 subjects() {

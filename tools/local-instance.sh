@@ -21,7 +21,11 @@
 #   LOCAL_IP         address to listen on (default 127.0.0.1)
 #   LOCAL_SMTP_PORT  qmail-smtpd's port (default 2525)
 #   LOCAL_QMTP_PORT  qmail-qmtpd's port (default 2526)
-#   LOCAL_DOMAINS    the local domains (default "localhost example.test")
+#   LOCAL_DOMAINS    the local domains (default "example.test localhost");
+#                    the first is control/me.  Note that qmail-inject
+#                    (sendmail) qualifies a domain without a dot, so
+#                    "sendmail you@localhost" means you@localhost.example.test:
+#                    write you@example.test (or plain "you") instead
 #   LOCAL_USER       run as root: the ordinary user the instance runs as
 #                    (default: $SUDO_USER); the checkout must be readable
 #                    by that user
@@ -34,7 +38,7 @@ L=${LOCAL_DIR:-$top/local}
 IP=${LOCAL_IP:-127.0.0.1}
 SMTP_PORT=${LOCAL_SMTP_PORT:-2525}
 QMTP_PORT=${LOCAL_QMTP_PORT:-2526}
-DOMAINS=${LOCAL_DOMAINS:-localhost example.test}
+DOMAINS=${LOCAL_DOMAINS:-example.test localhost}
 H=$L/home
 
 say() { echo "local-instance: $*"; }
@@ -193,7 +197,10 @@ send_pid() {
 }
 
 send_up() {	# is the same qmail-send running two seconds later?
-	p1=$(send_pid)
+	i=0
+	while p1=$(send_pid) && [ -z "$p1" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	sleep 2
 	p2=$(send_pid)
 	[ -n "$p1" ] && [ "$p1" = "$p2" ]
@@ -225,7 +232,7 @@ start() {
 		waitport "$SMTP_PORT" || { ok=0; say "warning: nothing answers on $IP:$SMTP_PORT yet (see $L/log)"; }
 	fi
 	me=$(id -un)
-	dom=${DOMAINS##* }
+	dom=${DOMAINS%% *}
 	cat <<EOF
 
 The local instance is up: home $H, mail for
@@ -235,6 +242,7 @@ lands in $L/Maildir.
 Send a message:
   swaks --server $IP:$SMTP_PORT --from $me@$dom --to you@$dom
   printf 'Subject: hello\\n\\nhi\\n' | $H/bin/sendmail you@$dom
+(sendmail qualifies domains without a dot: write you@$dom, not you@localhost)
 Read it:
   mutt -f $L/Maildir        (or: mlist $L/Maildir | mshow)
 The queue: $H/bin/qmail-qstat, $H/bin/qmail-qread
