@@ -35,6 +35,5 @@ for t in service/*/; do
 	fill "$t/run" "$dest/$n/run"
 	[ -f "$t/log/run" ] && fill "$t/log/run" "$dest/$n/log/run"
 	chown "$ulog" "$dest/$n/log/main" 2>/dev/null || [ "$ids" = single ]
-	chmod 1755 "$dest/$n" 2>/dev/null || :
 	echo "services: $dest/$n"
 done
