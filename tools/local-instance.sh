@@ -53,15 +53,37 @@ case "$L" in /*) ;; *) L=$(pwd)/$L; H=$L/home ;; esac
 case "$L" in *[[:space:]]*) die "the instance directory may not contain spaces: $L" ;; esac
 
 # qmail-lspawn never delivers as root, so a single-user instance must
-# belong to an ordinary user: as root, become LOCAL_USER (or sudo's user)
+# belong to an ordinary user: as root, become LOCAL_USER, else sudo's user,
+# else the user qmlocal (created if need be).  When that user cannot read
+# the checkout (a clone under /root, say), the sources are copied for it
+# here and the instance lives in its home directory instead.
 if [ "$(id -u)" = 0 ] && [ "${1:-}" != status ]; then
 	u=${LOCAL_USER:-${SUDO_USER:-}}
-	[ -n "$u" ] && [ "$u" != root ] ||
-		die "run me as an ordinary user, or as root with LOCAL_USER=name: deliveries are never made as root"
+	[ "$u" = root ] && die "LOCAL_USER may not be root: deliveries are never made as root"
+	if [ -z "$u" ]; then
+		u=qmlocal
+		id -u "$u" >/dev/null 2>&1 ||
+			useradd -m -s /bin/sh "$u" || die "cannot create the user $u"
+	fi
 	have setuidgid || die "setuidgid (daemontools) is needed to become $u"
+	if [ -z "${LOCAL_DIR:-}" ] && ! setuidgid "$u" test -r "$top/Makefile"; then
+		L=$(getent passwd "$u" | cut -d: -f6)/qmail-local
+		H=$L/home
+		say "$u cannot read $top: the instance goes to $L"
+	fi
 	mkdir -p "$L" && chown "$u" "$L" || die "cannot create $L for $u"
+	if [ "${1:-}" = start ] && ! setuidgid "$u" test -r "$top/Makefile"; then
+		mkdir -p "$L/src"
+		(cd "$top" && tar cf - --exclude=./.git --exclude=./local \
+		    --exclude='*.o' --exclude='*.a' --exclude=./lib/auto.c .) |
+		    (cd "$L/src" && tar xf -) || die "cannot copy the sources to $L/src"
+		chown -R "$u" "$L/src"
+		export LOCAL_PRECOPIED=1
+	fi
 	export LOCAL_DIR="$L"
-	exec setuidgid "$u" sh "$0" "$@"
+	script=$0
+	setuidgid "$u" test -r "$script" || script=$L/src/tools/local-instance.sh
+	exec setuidgid "$u" sh "$script" "$@"
 fi
 
 # ---- start ----
@@ -79,8 +101,10 @@ build() {
 		done
 		case "$L" in "$top"/*) echo ".${L#"$top"}" ;; esac
 	} > "$ex"
-	(cd "$top" && tar cf - -X "$ex" .) | (cd "$L/src" && tar xf -) ||
-		die "cannot copy the sources to $L/src"
+	if [ "${LOCAL_PRECOPIED:-}" != 1 ]; then
+		(cd "$top" && tar cf - -X "$ex" .) | (cd "$L/src" && tar xf -) ||
+			die "cannot copy the sources to $L/src"
+	fi
 	# conf files written only when they change, so make rebuilds only
 	# what changed
 	[ "$(sed -n 1p "$L/src/conf-qmail" 2>/dev/null)" = "$H" ] ||
