@@ -43,7 +43,8 @@ rw(const char *in, const char *want, const char *envs, size_t envlen)
 	ok = r == 1 && out.len == strlen(want) &&
 	    memcmp(out.s, want, out.len) == 0;
 	if (ok && envs != NULL)
-		ok = s.env.len == envlen && memcmp(s.env.s, envs, envlen) == 0;
+		ok = s.env.len == envlen &&
+		    (envlen == 0 || memcmp(s.env.s, envs, envlen) == 0);
 	if (!ok)
 		printf("# in [%s] r=%d out [%.*s] want [%s]\n", in, r,
 		    (int)out.len, out.s ? out.s : "", want);
