@@ -58,4 +58,4 @@ CAP
 }
 
 # the captured envelope, one field a line
-cap_env() { tr '\0' '\n' < "$CAP.env"; }
+cap_env() { tr '\0' '\n' < "$CAP.env" | sed '/^$/d'; }

@@ -61,7 +61,7 @@ for sc in write fsync link unlink; do
 		strace -o /dev/null -e trace=link,linkat,write,fsync,unlink -e inject="$sc:signal=KILL:when=$w" "$QQ" < "$T/body" 1< "$T/env" 2>/dev/null
 		rc=$?
 		if todo_consistent > "$T/why" 2>&1 && [ "$(qcount pid)" -le 1 ]; then
-			[ "$rc" = 0 ] && [ "$(qcount todo)" = 1 ] && kept=queued || kept="no todo"
+			[ "$(qcount todo)" = 1 ] && kept="todo left" || kept="no todo"
 			ok "SIGKILL at $sc #$w: consistent ($kept)"
 		else
 			notok "SIGKILL at $sc #$w: consistent"; sed 's/^/    /' "$T/why"
