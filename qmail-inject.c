@@ -299,7 +299,10 @@ sender_option(const char *s)
 
 	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
 		s++, n -= 2;
-	if (hdr_addr_set(&a, s, n) == -1 || hdr_rewrite(&a, &rc) == -1)
+	if (hdr_addr_set(&a, s, n) == -1)
+		fail_nomem();
+	a.angle = 1;	/* -f '' and -f '<>' are the null sender */
+	if (hdr_rewrite(&a, &rc) == -1)
 		fail_nomem();
 	set_sender(&a, 0);
 	hdr_addr_free(&a);

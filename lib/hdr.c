@@ -73,8 +73,9 @@ closing(const char *s, size_t n)
 	size_t i, depth = 1;
 
 	for (i = 1; i < n; i++) {
-		if (s[i] == '\\') {
-			if (++i == n || s[i] == 0)
+		if (s[i] == '\\') {	/* quoted-pair: \ VCHAR or WSP */
+			if (++i == n || is_ctl((unsigned char)s[i]) ||
+			    s[i] == '\r' || s[i] == '\n')
 				return 0;
 			continue;
 		}
@@ -169,7 +170,8 @@ cat_unfolded(struct sa *out, const char *s, size_t n)
 
 /*
  * Fill a from the address tokens t[0..n) (no comments): everything
- * before the last '@' is the local part, the rest the domain.
+ * before the last '@' is the local part, unquoted, the rest the domain,
+ * as written (a quoted string there keeps its quotes).
  */
 static int
 fill_addr(struct hdr_addr *a, const struct tok *t, size_t n)
@@ -188,7 +190,7 @@ fill_addr(struct hdr_addr *a, const struct tok *t, size_t n)
 			a->at = 1;
 			continue;
 		}
-		if (t[i].type == T_QUOTE) {
+		if (t[i].type == T_QUOTE && i < at) {
 			if (unquote(d, t[i].s, t[i].n) == -1)
 				return -1;
 		} else if (cat_unfolded(d, t[i].s, t[i].n) == -1)
@@ -237,6 +239,7 @@ struct parse {
 	void			*arg;
 	struct hdr_addr		 a;
 	struct toks		 at;	/* address tokens without comments */
+	size_t			*stop;	/* next ',' ';' '<' '>' ':' from here */
 };
 
 /*
@@ -270,12 +273,13 @@ do_addr(struct parse *p, struct out *o, size_t b, size_t e, int angle)
 /*
  * Bare addresses in t[b..e): words joined by '.' and '@' make one
  * address; a word right after a word starts the next one (qmail-inject
- * reads "djb fred" as "djb, fred").
+ * reads "djb fred" as "djb, fred").  Returns 2 after the first address
+ * when another follows, with p->i at it: the caller makes it a new item.
  */
 static int
 do_bare(struct parse *p, struct out *o, size_t b, size_t e)
 {
-	size_t i, start = b, prev = e;	/* prev: last non-comment token */
+	size_t i, prev = e;	/* prev: last non-comment token */
 	int any = 0;
 
 	for (i = b; i < e; i++) {
@@ -286,11 +290,10 @@ do_bare(struct parse *p, struct out *o, size_t b, size_t e)
 		if (ty != '.' && ty != '@' && !is_word(ty))
 			return 0;
 		if (prev != e && is_word(ty) && is_word(p->t[prev].type)) {
-			if (do_addr(p, o, start, i, 0) == -1)
+			if (do_addr(p, o, b, i, 0) == -1)
 				return -1;
-			if (put_tok(o, ',', ",", 1) == -1)
-				return -1;
-			start = i;
+			p->i = i;
+			return 2;
 		}
 		prev = i, any = 1;
 	}
@@ -300,7 +303,7 @@ do_bare(struct parse *p, struct out *o, size_t b, size_t e)
 				return -1;
 		return 1;
 	}
-	return do_addr(p, o, start, e, 0) == -1 ? -1 : 1;
+	return do_addr(p, o, b, e, 0) == -1 ? -1 : 1;
 }
 
 /*
@@ -343,84 +346,73 @@ do_angle(struct parse *p, struct out *o)
 	return 1;
 }
 
-/* tokens up to the end of an item: ',' or (in a group) ';' */
+/*
+ * One item, from p->i up to its end: ',' or (in a group) ';'.  p->stop
+ * gives the next token that decides what the item is, so a long run of
+ * bare addresses is read in linear time.
+ */
 static int
 do_item(struct parse *p, struct out *o, int ingroup)
 {
-	size_t b = p->i, i;
-	int r;
+	size_t b = p->i, i = p->stop[b];
+	int ty = i < p->n ? p->t[i].type : 0, r;
 
-	for (i = b; i < p->n; i++) {
-		int ty = p->t[i].type;
-
-		if (ty == ',' || (ty == ';' && ingroup)) {
-			if ((r = do_bare(p, o, b, i)) != 1)
-				return r;
-			p->i = i;
+	if (i == p->n || ty == ',' || (ty == ';' && ingroup)) {
+		if ((r = do_bare(p, o, b, i)) == 2)
 			return 1;
-		}
-		if (ty == '<') {
-			for (; b < i; b++)	/* the phrase */
-				if (put_tok(o, p->t[b].type, p->t[b].s,
-				    p->t[b].n) == -1)
-					return -1;
-			p->i = i;
-			if ((r = do_angle(p, o)) != 1)
-				return r;
-			/* comments may follow; anything else is an error */
-			while (p->i < p->n && p->t[p->i].type == T_COMMENT) {
-				if (put_tok(o, T_COMMENT, p->t[p->i].s,
-				    p->t[p->i].n) == -1)
-					return -1;
-				p->i++;
-			}
-			if (p->i < p->n && p->t[p->i].type != ',' &&
-			    !(ingroup && p->t[p->i].type == ';'))
-				return 0;
-			return 1;
-		}
-		if (ty == ':') {
-			if (ingroup)
-				return 0;
-			for (; b < i; b++)	/* the group's name */
-				if (put_tok(o, p->t[b].type, p->t[b].s,
-				    p->t[b].n) == -1)
-					return -1;
-			if (put_tok(o, ':', ":", 1) == -1)
-				return -1;
-			p->i = i + 1;
-			for (;;) {
-				while (p->i < p->n && p->t[p->i].type == ',')
-					p->i++;
-				if (p->i == p->n || p->t[p->i].type == ';')
-					break;
-				if (o->last != ':' &&
-				    put_tok(o, ',', ",", 1) == -1)
-					return -1;
-				if ((r = do_item(p, o, 1)) != 1)
-					return r;
-			}
-			/* a missing ';' at the end is forgiven */
-			if (put_tok(o, ';', ";", 1) == -1)
-				return -1;
-			if (p->i < p->n)
-				p->i++;
-			while (p->i < p->n && p->t[p->i].type == T_COMMENT) {
-				if (put_tok(o, T_COMMENT, p->t[p->i].s,
-				    p->t[p->i].n) == -1)
-					return -1;
-				p->i++;
-			}
-			if (p->i < p->n && p->t[p->i].type != ',')
-				return 0;
-			return 1;
-		}
-		if (ty == '>' || ty == ';')
-			return 0;
+		p->i = i;
+		return r;
 	}
-	r = do_bare(p, o, b, i);
-	p->i = i;
-	return r;
+	if (ty == '<') {
+		for (; b < i; b++)	/* the phrase */
+			if (put_tok(o, p->t[b].type, p->t[b].s, p->t[b].n) == -1)
+				return -1;
+		p->i = i;
+		if ((r = do_angle(p, o)) != 1)
+			return r;
+		/* comments may follow; anything else is an error */
+		while (p->i < p->n && p->t[p->i].type == T_COMMENT) {
+			if (put_tok(o, T_COMMENT, p->t[p->i].s,
+			    p->t[p->i].n) == -1)
+				return -1;
+			p->i++;
+		}
+		if (p->i < p->n && p->t[p->i].type != ',' &&
+		    !(ingroup && p->t[p->i].type == ';'))
+			return 0;
+		return 1;
+	}
+	if (ty != ':' || ingroup)
+		return 0;	/* '>' or ';' out of place, a group in a group */
+	for (; b < i; b++)	/* the group's name */
+		if (put_tok(o, p->t[b].type, p->t[b].s, p->t[b].n) == -1)
+			return -1;
+	if (put_tok(o, ':', ":", 1) == -1)
+		return -1;
+	p->i = i + 1;
+	for (;;) {
+		while (p->i < p->n && p->t[p->i].type == ',')
+			p->i++;
+		if (p->i == p->n || p->t[p->i].type == ';')
+			break;
+		if (o->last != ':' && put_tok(o, ',', ",", 1) == -1)
+			return -1;
+		if ((r = do_item(p, o, 1)) != 1)
+			return r;
+	}
+	/* a missing ';' at the end is forgiven */
+	if (put_tok(o, ';', ";", 1) == -1)
+		return -1;
+	if (p->i < p->n)
+		p->i++;
+	while (p->i < p->n && p->t[p->i].type == T_COMMENT) {
+		if (put_tok(o, T_COMMENT, p->t[p->i].s, p->t[p->i].n) == -1)
+			return -1;
+		p->i++;
+	}
+	if (p->i < p->n && p->t[p->i].type != ',')
+		return 0;
+	return 1;
 }
 
 #define FOLD	78	/* fold an address list before this column */
@@ -433,12 +425,22 @@ hdr_addrlist(struct sa *out, const char *s, size_t n, size_t col,
 	struct toks x = { NULL, 0, 0 };
 	struct sa item = SA_INIT;
 	struct out o;
+	size_t i;
 	int r, first = 1;
 
 	memset(&p, 0, sizeof p);
 	if ((r = tokenize(&x, s, n)) != 1)
 		goto done;
 	p.t = x.t, p.n = x.len, p.fn = fn, p.arg = arg;
+	if ((p.stop = alloc_array(x.len + 1, sizeof *p.stop)) == NULL)
+		goto nomem;
+	p.stop[x.len] = x.len;
+	for (i = x.len; i-- > 0;) {
+		int ty = x.t[i].type;
+
+		p.stop[i] = ty == ',' || ty == ';' || ty == '<' || ty == '>' ||
+		    ty == ':' ? i : p.stop[i + 1];
+	}
 	while (p.i < p.n) {
 		if (p.t[p.i].type == ',') {
 			p.i++;
@@ -475,6 +477,7 @@ done:
 
 		free(x.t);
 		free(p.at.t);
+		free(p.stop);
 		sa_free(&item);
 		hdr_addr_free(&p.a);
 		errno = e;
@@ -510,8 +513,8 @@ hdr_addr_quote(struct sa *out, const struct hdr_addr *a)
 	size_t n = a->local.len, i;
 	int need = 0;
 
-	if (n == 0 && !a->at)
-		return sa_catb(out, "", 0);	/* <> */
+	if (n == 0 && !a->at && a->angle)
+		return 0;			/* <> */
 	if (n == 0)
 		need = 1;
 	for (i = 0; i < n; i++) {
@@ -569,11 +572,11 @@ hdr_rewrite(struct hdr_addr *a, const struct hdr_rwconf *c)
 {
 	struct sa *d = &a->domain;
 
-	if (a->local.len == 0 && !a->at)
+	if (a->local.len == 0 && !a->at && a->angle)
 		return 0;			/* <> */
 	if (a->at && d->len == 2 && d->s[0] == '[' && d->s[1] == ']')
 		return 0;			/* @[]: a VERP marker */
-	if (a->at && d->len > 0 && d->s[d->len - 1] == '.')
+	while (a->at && d->len > 0 && d->s[d->len - 1] == '.')
 		d->len--;			/* host. */
 	if (d->len == 0) {			/* box, box@ */
 		if (sa_copys(d, c->defaulthost) == -1)

@@ -25,7 +25,7 @@ struct hdr_addr {
 	struct sa	 local;		/* unquoted: "a b"@c gives a b */
 	struct sa	 domain;	/* as written: atoms, dots, [literal] */
 	int		 at;		/* an @ was written (or added) */
-	int		 angle;		/* written as <...> */
+	int		 angle;		/* written as <...>: <> is the null address */
 };
 
 typedef int (*hdr_addr_fn)(struct hdr_addr *, void *);
@@ -44,7 +44,8 @@ void	 hdr_addr_free(struct hdr_addr *);
 /*
  * qmail-inject's rewriting: an address without a host gets @defaulthost;
  * a host ending in '+' loses it and gets .plusdomain; a host without a
- * dot gets .defaultdomain; a trailing dot is removed.  <> and @[] stay.
+ * dot gets .defaultdomain; a trailing dot is removed.  <> (empty, with
+ * angle set) and @[] stay.
  */
 struct hdr_rwconf {
 	const char	*defaulthost;

@@ -177,6 +177,8 @@ test_rejects_hostile_input(void)
 	CHECK(bad("a\001b@c.d", 8));
 	CHECK(bad("g: h: a@b.c;;", 13));
 	CHECK(bad("\"abc\\", 5));
+	CHECK(bad("\"a\\\nb\"@c.d", 9));	/* an escaped newline */
+	CHECK(bad("(a\\\001)", 6));
 	CHECK(bad("<a@b.c> junk", 12));
 	CHECK(bad("a@b.c;", 6));
 	CHECK(bad("<@a.b u@h.c>", 12));
@@ -200,6 +202,10 @@ test_deep_and_huge_input_is_linear(void)
 	CHECK(bad(s, n - 1));		/* one ')' short */
 	for (i = 0; i < n; i++)
 		s[i] = i % 2 ? ',' : 'a';
+	out.len = 0;
+	CHECK(hdr_addrlist(&out, s, n, 0, NULL, NULL) == 1);
+	for (i = 0; i < n; i++)
+		s[i] = i % 2 ? ' ' : 'a';	/* illegal spaces: 512k addresses */
 	out.len = 0;
 	CHECK(hdr_addrlist(&out, s, n, 0, NULL, NULL) == 1);
 	memset(s, '"', n);
