@@ -74,24 +74,35 @@ smtpd(void)
 }
 
 /*
- * newaliases comes from fastforward (or the system) on $PATH.  If that
- * is this program again, under another name, the marker stops the loop.
+ * newaliases is fastforward's: Debian installs it as qmail-newaliases,
+ * djb's own package in /usr/local/bin, and an administrator may put one in
+ * the home's bin.  Never $PATH: there "newaliases" is often another
+ * mailer's (Postfix's sendmail), which would rebuild the wrong database.
  */
 static NORETURN void
 newaliases(void)
 {
+	static const char *const fixed[] = {
+		"/usr/sbin/qmail-newaliases", "/usr/local/bin/newaliases", 0
+	};
 	char *argv[] = { "newaliases", NULL };
+	struct sa home = SA_INIT;
+	size_t i;
 
+	/* the marker stops a loop through a newaliases that is this program */
 	if (env_get("SENDMAIL_NEWALIASES") != NULL)
 		die_temp("newaliases is this program: install fastforward's "
 		    "newaliases to rebuild the aliases database");
 	if (env_put("SENDMAIL_NEWALIASES", "1") == -1)
 		die_nomem();
-	execvp("newaliases", argv);
-	if (errno == ENOENT)
-		die_temp("no newaliases program on $PATH: install "
-		    "fastforward to use an aliases file");
-	die_temp_sys("unable to run newaliases");
+	if (sa_cats(&home, conf_qmail) == -1 ||
+	    sa_cats(&home, "/bin/newaliases") == -1 || sa_str(&home) == NULL)
+		die_nomem();
+	execv(home.s, argv);
+	for (i = 0; fixed[i]; i++)
+		execv(fixed[i], argv);
+	die_temp("no newaliases program: install fastforward (Debian: "
+	    "/usr/sbin/qmail-newaliases) to use an aliases file");
 }
 
 /*
