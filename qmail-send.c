@@ -322,6 +322,8 @@ mfind(unsigned long id)
 {
 	struct msg *m;
 
+	if (mtab == NULL)
+		return NULL;
 	for (m = *mslot(id); m; m = m->hnext)
 		if (m->id == id)
 			return m;
