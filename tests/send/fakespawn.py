@@ -14,6 +14,7 @@ import os, sys, threading, time
 d = os.environ.get('FAKESPAWN', '/tmp')
 chan = 'local' if 'lspawn' in sys.argv[0] else 'remote'
 lock = threading.Lock()
+os.umask(0)
 inp = os.fdopen(0, 'rb')
 
 
