@@ -37,6 +37,15 @@ users:
 	@[ "$$(id -u)" = 0 ] || { echo "make users: run as root" >&2; exit 1; }
 	sh tools/mkusers.sh
 
+local:
+	sh tools/local-instance.sh start
+
+local-stop:
+	sh tools/local-instance.sh stop
+
+deps:
+	sh tools/deps.sh
+
 test:
 	sh tests/run
 
@@ -44,4 +53,4 @@ clean:
 	rm -f $(PROGS) *.o lib/*.o lib/libq.a lib/auto.c lib/auto.c.tmp
 	rm -rf tests/bin
 
-.PHONY: all setup check users test clean
+.PHONY: all setup check users deps test local local-stop clean
