@@ -49,7 +49,7 @@ main(int argc, char **argv)
 	struct sa l = SA_INIT;
 	const char *tag = argc > 1 ? argv[1] : "splogger";
 	unsigned long fac = 2;
-	int r, pri, cont = 0;
+	int r, pri = LOG_INFO, cont = 0;
 	size_t n;
 
 	if (argc > 2 && (scan_ulong(argv[2], str_len(argv[2]), &fac) !=
