@@ -1075,39 +1075,40 @@ bounce_inject(struct msg *m)
 }
 
 /*
- * No recipient is left: bounce if needed, then remove bounce/N and
- * info/N (ours), then have qmail-clean remove mess/N.  A crash in between
- * redoes the step, at worst sending the bounce twice.
+ * No recipient is left: bounce if needed, remove bounce/N (ours), have
+ * qmail-clean remove mess/N, and remove info/N last.  A crash in between
+ * redoes the step from the start, at worst sending the bounce twice; with
+ * info/N last, no orphaned mess/N is left behind to wait 36 hours.
  */
 static void
 msg_done(struct msg *m)
 {
-	if (bounce_inject(m) == -1) {
-		sched(m, DONE, now + RETRY_TROUBLE);
-		return;
-	}
+	if (bounce_inject(m) == -1)
+		goto later;
 	fnmake(&fn, "bounce", m->id, 0);
 	if (unlink_ok(fn.s) == -1) {
 		warnfile("unable to unlink", fn.s, 1);
-		sched(m, DONE, now + RETRY_TROUBLE);
-		return;
+		goto later;
+	}
+	if (clean('m', m->id) == -1) {
+		fnmake(&fn, "mess", m->id, 1);
+		LOG("warning: qmail-clean unable to clean up ", fn.s,
+		    "; will try again later\n");
+		goto later;
 	}
 	fnmake(&fn, "info", m->id, 1);
 	if (unlink_ok(fn.s) == -1) {
 		warnfile("unable to unlink", fn.s, 1);
-		sched(m, DONE, now + RETRY_TROUBLE);
-		return;
+		goto later;
 	}
 	LOG("end msg ");
 	lognum(m->id);
 	logs("\n");
 	hdel(&heap[DONE], &m->ev[DONE]);
-	if (clean('m', m->id) == -1) {
-		fnmake(&fn, "mess", m->id, 1);
-		LOG("warning: qmail-clean unable to clean up ", fn.s,
-		    "; it will go with the stale files\n");
-	}
 	mdel(m);
+	return;
+later:
+	sched(m, DONE, now + RETRY_TROUBLE);
 }
 
 /* ---------------------------------------------------------------- jobs */
