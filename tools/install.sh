@@ -99,10 +99,15 @@ for f in man/*.[1-8]; do
 	if [ "$mode" = setup ]; then put "$f" "$dest" "$r_owner" "$r_qmail" 0644
 	else want "$dest" f "$r_owner" "$r_qmail" 644; fi
 done
-for f in boot/*; do
+# boot examples and service templates name QMAILHOME and QMAILLOG: fill in
+for f in boot/* service/*/run service/*/log/run; do
 	[ -f "$f" ] || continue
 	dest="$home/$f"
-	if [ "$mode" = setup ]; then put "$f" "$dest" "$r_owner" "$r_qmail" 0755
+	if [ "$mode" = setup ]; then
+		mkdir -p "$(dirname "$dest")"
+		sed -e "s|QMAILHOME|$home|g" -e "s|QMAILLOG|$(user log)|g" "$f" > "$f.filled.$$" &&
+		    put "$f.filled.$$" "$dest" "$r_owner" "$r_qmail" 0755
+		rm -f "$f.filled.$$"
 	else want "$dest" f "$r_owner" "$r_qmail" 755; fi
 done
 for f in README.md INSTALL.md; do
