@@ -5,7 +5,7 @@
 # password, and otherwise prints the command and goes on (tests whose tools
 # are missing then say "skip").
 pkgs="build-essential clang daemontools ucspi-tcp swaks mandoc mblaze mutt
-strace faketime iproute2 dnsmasq bind9-dnsutils postfix fastforward dot-forward
+strace faketime iproute2 dnsmasq-base bind9-dnsutils postfix fastforward dot-forward
 python3"
 missing=
 for p in $pkgs; do
