@@ -1,7 +1,8 @@
 # tests/lib-netns.sh: a small internet of network namespaces for the
 # remote-delivery tests.  Source after tests/lib.sh.
 #
-# nn_init: skips the whole script (exit 0) unless root can make namespaces.
+# nn_init: skips the whole script (exit 0) unless root can make namespaces
+# and dnsmasq, dig, postfix and strace are installed (tools/deps.sh).
 # Then a bridge namespace joins host namespaces, each made by
 # nn_host NAME N: interface addresses 10.231.0.N/24 and fd00:231::N/64
 # (private, inside the namespaces only; nothing routes anywhere else).
@@ -38,7 +39,7 @@ nn_init() {
 		skip "$1: network namespaces need root"
 		exit 0
 	fi
-	for _t in dnsmasq dig; do
+	for _t in dnsmasq dig postfix strace; do
 		if ! command -v "$_t" >/dev/null 2>&1 &&
 		    [ ! -x "/usr/sbin/$_t" ]; then
 			skip "$1: $_t is not installed (tools/deps.sh)"
@@ -188,7 +189,8 @@ M
 		notok "postfix started"; cat "$_d/maillog"; return 1
 	fi
 	_i=0	# ready when smtpd answers
-	until nn "$_h" python3 -c "import socket; socket.create_connection(('$_a', 25), 1).close()" 2>/dev/null; do
+	until nn "$_h" python3 -c "import socket
+socket.create_connection(('$_a', 25), 1).close()" 2>/dev/null; do
 		_i=$((_i + 1))
 		[ $_i -lt 50 ] || { notok "postfix listens on $_a:25"; return 1; }
 		sleep 0.1
