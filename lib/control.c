@@ -159,7 +159,8 @@ cmap_init(struct cmap *m, const char *recs, size_t len, int sep)
 	}
 	if ((m->store = malloc(len + 1)) == NULL)
 		return errno = ENOMEM, -1;
-	memcpy(m->store, recs, len);
+	if (len)
+		memcpy(m->store, recs, len);
 	m->store[len] = 0;
 	if ((m->ent = alloc_array(size, sizeof *m->ent)) == NULL) {
 		free(m->store);

@@ -1,0 +1,371 @@
+#!/bin/sh
+# tools/local-instance.sh start|stop|status: a private, unprivileged
+# instance of the suite inside the checkout (make local, make local-stop).
+#
+#   start   build a single-user copy of the tree in ./local/src for the home
+#           ./local/home (the checkout's own conf-* files stay untouched),
+#           install it, configure it for the domains localhost and
+#           example.test, deliver every local address to ./local/Maildir,
+#           and start qmail-send, qmail-smtpd on 127.0.0.1:2525 and
+#           qmail-qmtpd on 127.0.0.1:2526: under svscan (./local/service)
+#           when daemontools is installed, else as background processes
+#           with pid files in ./local/run.  Logs go to ./local/log.
+#           Running start again rebuilds what changed, keeps the queue, the
+#           Maildir and any control file you edited, and starts only what
+#           is not running.
+#   stop    stop everything start started, and wait until it is gone.
+#   status  what is running, and the queue.
+#
+# Environment (all optional):
+#   LOCAL_DIR        the instance directory (default: ./local in the checkout)
+#   LOCAL_IP         address to listen on (default 127.0.0.1)
+#   LOCAL_SMTP_PORT  qmail-smtpd's port (default 2525)
+#   LOCAL_QMTP_PORT  qmail-qmtpd's port (default 2526)
+#   LOCAL_DOMAINS    the local domains (default "example.test localhost");
+#                    the first is control/me.  Note that qmail-inject
+#                    (sendmail) qualifies a domain without a dot, so
+#                    "sendmail you@localhost" means you@localhost.example.test:
+#                    write you@example.test (or plain "you") instead
+#   LOCAL_USER       run as root: the ordinary user the instance runs as
+#                    (default: $SUDO_USER); the checkout must be readable
+#                    by that user
+# Nothing needs root.  The instance runs as the invoking user (a
+# single-user build: every qmail id is that user's) and every local address
+# is delivered to ./local/Maildir.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+L=${LOCAL_DIR:-$top/local}
+IP=${LOCAL_IP:-127.0.0.1}
+SMTP_PORT=${LOCAL_SMTP_PORT:-2525}
+QMTP_PORT=${LOCAL_QMTP_PORT:-2526}
+DOMAINS=${LOCAL_DOMAINS:-example.test localhost}
+H=$L/home
+
+say() { echo "local-instance: $*"; }
+die() { echo "local-instance: fatal: $*" >&2; exit 111; }
+have() { command -v "$1" >/dev/null 2>&1; }
+usage() {
+	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+	exit 100
+}
+
+case "$L" in /*) ;; *) L=$(pwd)/$L; H=$L/home ;; esac
+case "$L" in *[[:space:]]*) die "the instance directory may not contain spaces: $L" ;; esac
+
+# qmail-lspawn never delivers as root, so a single-user instance must
+# belong to an ordinary user: as root, become LOCAL_USER, else sudo's user,
+# else the user qmlocal (created if need be).  When that user cannot read
+# the checkout (a clone under /root, say), the sources are copied for it
+# here and the instance lives in its home directory instead.
+if [ "$(id -u)" = 0 ] && [ "${1:-}" != status ]; then
+	u=${LOCAL_USER:-${SUDO_USER:-}}
+	[ "$u" = root ] && die "LOCAL_USER may not be root: deliveries are never made as root"
+	if [ -z "$u" ]; then
+		u=qmlocal
+		id -u "$u" >/dev/null 2>&1 ||
+			useradd -m -s /bin/sh "$u" || die "cannot create the user $u"
+	fi
+	have setuidgid || die "setuidgid (daemontools) is needed to become $u"
+	if [ -z "${LOCAL_DIR:-}" ] && ! setuidgid "$u" test -r "$top/Makefile"; then
+		L=$(getent passwd "$u" | cut -d: -f6)/qmail-local
+		H=$L/home
+		say "$u cannot read $top: the instance goes to $L"
+	fi
+	mkdir -p "$L" && chown "$u" "$L" || die "cannot create $L for $u"
+	if [ "${1:-}" = start ] && ! setuidgid "$u" test -r "$top/Makefile"; then
+		mkdir -p "$L/src"
+		(cd "$top" && tar cf - --exclude=./.git --exclude=./local \
+		    --exclude='*.o' --exclude='*.a' --exclude=./lib/auto.c .) |
+		    (cd "$L/src" && tar xf -) || die "cannot copy the sources to $L/src"
+		chown -R "$u" "$L/src"
+		export LOCAL_PRECOPIED=1
+	fi
+	export LOCAL_DIR="$L"
+	script=$0
+	setuidgid "$u" test -r "$script" || script=$L/src/tools/local-instance.sh
+	exec setuidgid "$u" sh "$script" "$@"
+fi
+
+# ---- start ----
+
+build() {
+	mkdir -p "$L/src" || die "cannot create $L/src"
+	# Copy the sources, not the checkout's build: its programs and
+	# lib/auto.c are compiled for its own conf-qmail.
+	ex="$L/.exclude"
+	{
+		printf '%s\n' ./.git ./local ./bench/out ./tests/bin '*.o' '*.a' \
+		    ./lib/auto.c ./lib/auto.c.tmp ./conf-qmail ./conf-ids
+		for c in "$top"/*.c; do
+			[ -f "$c" ] && echo "./$(basename "$c" .c)"
+		done
+		case "$L" in "$top"/*) echo ".${L#"$top"}" ;; esac
+	} > "$ex"
+	if [ "${LOCAL_PRECOPIED:-}" != 1 ]; then
+		(cd "$top" && tar cf - -X "$ex" .) | (cd "$L/src" && tar xf -) ||
+			die "cannot copy the sources to $L/src"
+	fi
+	# conf files written only when they change, so make rebuilds only
+	# what changed
+	[ "$(sed -n 1p "$L/src/conf-qmail" 2>/dev/null)" = "$H" ] ||
+		echo "$H" > "$L/src/conf-qmail"
+	[ "$(sed -n 1p "$L/src/conf-ids" 2>/dev/null)" = single ] ||
+		echo single > "$L/src/conf-ids"
+	say "building in $L/src (log: $L/log/build)"
+	mkdir -p "$L/log"
+	make -C "$L/src" > "$L/log/build" 2>&1 || {
+		tail -n 20 "$L/log/build" >&2; die "build failed"; }
+	(cd "$L/src" && sh tools/install.sh setup) > "$L/log/install" 2>&1 || {
+		cat "$L/log/install" >&2; die "install into $H failed"; }
+}
+
+configure() {
+	c=$H/control
+	[ -s "$c/me" ] || echo "${DOMAINS%% *}" > "$c/me"
+	[ -e "$c/locals" ] || printf '%s\n' $DOMAINS > "$c/locals"
+	[ -e "$c/rcpthosts" ] || printf '%s\n' $DOMAINS > "$c/rcpthosts"
+	if [ ! -d "$L/Maildir/new" ]; then
+		mkdir -p "$L/Maildir/cur" "$L/Maildir/new" "$L/Maildir/tmp" &&
+			chmod 700 "$L/Maildir" || die "cannot create $L/Maildir"
+	fi
+	# Every address at a local domain that is not the invoking user's own
+	# name goes to the alias user, whose home in a single-user build is
+	# $H/alias; its .qmail-default sends it all to the Maildir.  The user's
+	# own name gets the default delivery, the same Maildir (unless a
+	# ~/.qmail says otherwise).
+	for f in .qmail-default; do
+		[ -e "$H/alias/$f" ] && continue
+		echo "$L/Maildir/" > "$H/alias/$f" && chmod 644 "$H/alias/$f"
+	done
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# service NAME RUNSCRIPT: a daemontools service directory with a multilog
+mkservice() {
+	d=$L/service/$1
+	mkdir -p "$d/log" "$L/log/$1"
+	printf '#!/bin/sh\nexec 2>&1\n%s\n' "$2" > "$d/run.new"
+	chmod 755 "$d/run.new"; mv -f "$d/run.new" "$d/run"
+	printf '#!/bin/sh\nexec multilog t %s\n' "$L/log/$1" > "$d/log/run.new"
+	chmod 755 "$d/log/run.new"; mv -f "$d/log/run.new" "$d/log/run"
+}
+
+smtpd_cmd() {	# port program
+	echo "exec tcpserver -v -R -H -l localhost -b 100 -c 50 $IP $1 $H/bin/$2"
+}
+
+start_svscan() {
+	mkdir -p "$L/service" "$L/run"
+	mkservice qmail-send "exec $H/bin/qmail-start $L/Maildir/"
+	if [ -x "$H/bin/qmail-smtpd" ] && have tcpserver; then
+		mkservice qmail-smtpd "$(smtpd_cmd "$SMTP_PORT" qmail-smtpd)"
+	fi
+	if [ -x "$H/bin/qmail-qmtpd" ] && have tcpserver; then
+		mkservice qmail-qmtpd "$(smtpd_cmd "$QMTP_PORT" qmail-qmtpd)"
+	fi
+	if alive "$L/run/svscan.pid"; then
+		for s in "$L"/service/*; do svc -u "$s" "$s/log" 2>/dev/null; done
+		say "svscan already running (pid $(cat "$L/run/svscan.pid"))"
+		return
+	fi
+	# setsid: the daemons must outlive the shell that ran make local
+	(cd "$L/service" && exec setsid svscan "$L/service" \
+	    > "$L/log/svscan" 2>&1 < /dev/null) &
+	echo $! > "$L/run/svscan.pid"
+	say "svscan started (pid $!) on $L/service"
+}
+
+bg_start() {	# name cmd...: a background daemon with a pid file
+	n=$1; shift
+	if alive "$L/run/$n.pid"; then
+		say "$n already running (pid $(cat "$L/run/$n.pid"))"; return
+	fi
+	setsid "$@" >> "$L/log/$n.log" 2>&1 < /dev/null &
+	echo $! > "$L/run/$n.pid"
+	say "$n started (pid $!), log $L/log/$n.log"
+}
+
+start_plain() {
+	mkdir -p "$L/run" "$L/log"
+	bg_start qmail-send "$H/bin/qmail-start" "$L/Maildir/"
+	if have tcpserver; then
+		[ -x "$H/bin/qmail-smtpd" ] && bg_start qmail-smtpd tcpserver -v -R -H \
+		    -l localhost -b 100 -c 50 "$IP" "$SMTP_PORT" "$H/bin/qmail-smtpd"
+		[ -x "$H/bin/qmail-qmtpd" ] && bg_start qmail-qmtpd tcpserver -v -R -H \
+		    -l localhost -b 100 -c 50 "$IP" "$QMTP_PORT" "$H/bin/qmail-qmtpd"
+	fi
+}
+
+waitport() {	# port: wait up to 5 s for a listener
+	i=0
+	while [ $i -lt 50 ]; do
+		if have python3; then
+			python3 -c "import socket,sys; s=socket.create_connection(('$IP',$1),1); s.close()" \
+			    2>/dev/null && return 0
+		else
+			return 0
+		fi
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+send_pid() {
+	if [ "$(cat "$L/run/mode" 2>/dev/null)" = svscan ]; then
+		svstat "$L/service/qmail-send" 2>/dev/null |
+			sed -n 's/.*: up (pid \([0-9]*\)).*/\1/p'
+	elif alive "$L/run/qmail-send.pid"; then
+		cat "$L/run/qmail-send.pid"
+	fi
+}
+
+send_up() {	# is the same qmail-send running two seconds later?
+	i=0
+	while p1=$(send_pid) && [ -z "$p1" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 2
+	p2=$(send_pid)
+	[ -n "$p1" ] && [ "$p1" = "$p2" ]
+}
+
+start() {
+	have make || die "make is not installed"
+	build
+	configure
+	[ -x "$H/bin/qmail-start" ] && [ -x "$H/bin/qmail-send" ] ||
+		die "qmail-start or qmail-send is not in this tree yet: nothing to start"
+	have tcpserver || say "warning: tcpserver (ucspi-tcp) is not installed: no SMTP or QMTP service"
+	if have svscan && have supervise && have multilog && have svc; then
+		[ -f "$L/run/mode" ] && [ "$(cat "$L/run/mode")" = plain ] && stop_plain
+		start_svscan; mkdir -p "$L/run"; echo svscan > "$L/run/mode"
+	else
+		say "daemontools is not installed: running the daemons in the background"
+		mkdir -p "$L/run"; echo plain > "$L/run/mode"
+		start_plain
+	fi
+	ok=1
+	# qmail-send that dies at once (a missing helper, a bad control
+	# file) is restarted by supervise for ever: say so now
+	if ! send_up; then
+		ok=0
+		say "warning: qmail-send is not staying up; see $L/log/qmail-send*"
+	fi
+	if [ -x "$H/bin/qmail-smtpd" ] && have tcpserver; then
+		waitport "$SMTP_PORT" || { ok=0; say "warning: nothing answers on $IP:$SMTP_PORT yet (see $L/log)"; }
+	fi
+	me=$(id -un)
+	dom=${DOMAINS%% *}
+	cat <<EOF
+
+The local instance is up: home $H, mail for
+$(printf '  anything@%s\n' $DOMAINS)
+lands in $L/Maildir.
+  SMTP: $IP:$SMTP_PORT (qmail-smtpd)   QMTP: $IP:$QMTP_PORT (qmail-qmtpd)
+Send a message:
+  swaks --server $IP:$SMTP_PORT --from $me@$dom --to you@$dom
+  printf 'Subject: hello\\n\\nhi\\n' | $H/bin/sendmail you@$dom
+(sendmail qualifies domains without a dot: write you@$dom, not you@localhost)
+Read it:
+  mutt -f $L/Maildir        (or: mlist $L/Maildir | mshow)
+The queue: $H/bin/qmail-qstat, $H/bin/qmail-qread
+Settings:  $H/bin/qmail-showctl
+Logs:      $L/log/
+Stop:      sh tools/local-instance.sh stop   (make local-stop)
+EOF
+	[ $ok = 1 ]
+}
+
+# ---- stop ----
+
+waitgone() {	# pidfile or pid...: wait up to 10 s for the processes to exit
+	i=0
+	while [ $i -lt 100 ]; do
+		left=0
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && left=1; done
+		[ $left = 0 ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+stop_svscan() {
+	[ -d "$L/service" ] || return 0
+	if alive "$L/run/svscan.pid"; then
+		# svscan first, so that it starts no supervise anew
+		p=$(cat "$L/run/svscan.pid")
+		kill "$p"; waitgone "$p"
+	fi
+	rm -f "$L/run/svscan.pid"
+	# the services down and their supervise gone; the loggers last, so
+	# they write what the daemons said on the way out
+	for s in "$L"/service/*; do
+		[ -d "$s" ] && svok "$s" 2>/dev/null && svc -dx "$s"
+	done
+	for s in "$L"/service/*; do
+		i=0
+		while svok "$s" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+		if svok "$s" 2>/dev/null; then
+			say "warning: $(basename "$s") is slow to stop: killing it"
+			svc -kx "$s"; sleep 0.5
+		fi
+	done
+	for s in "$L"/service/*/log; do
+		[ -d "$s" ] && svok "$s" 2>/dev/null && svc -dx "$s"
+	done
+	for s in "$L"/service/*/log; do
+		i=0
+		while svok "$s" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	done
+}
+
+stop_plain() {
+	for n in qmail-smtpd qmail-qmtpd qmail-send; do
+		f=$L/run/$n.pid
+		alive "$f" || { rm -f "$f"; continue; }
+		p=$(cat "$f")
+		kill "$p"
+		waitgone "$p" || { say "warning: $n is slow to stop: killing it"; kill -9 "$p"; }
+		rm -f "$f"
+	done
+}
+
+stop() {
+	[ -d "$L" ] || { say "no instance in $L"; return 0; }
+	mode=$(cat "$L/run/mode" 2>/dev/null || echo none)
+	case $mode in
+	svscan) stop_svscan ;;
+	plain) stop_plain ;;
+	esac
+	# qmail-send's helpers leave when it does; give them a moment
+	sleep 0.3
+	rm -f "$L/run/mode"
+	say "stopped"
+}
+
+status() {
+	[ -d "$L" ] || { say "no instance in $L"; return 1; }
+	case $(cat "$L/run/mode" 2>/dev/null) in
+	svscan)
+		alive "$L/run/svscan.pid" && say "svscan running (pid $(cat "$L/run/svscan.pid"))" ||
+			say "svscan not running"
+		for s in "$L"/service/*; do svstat "$s" "$s/log" 2>/dev/null; done ;;
+	plain)
+		for f in "$L"/run/*.pid; do
+			[ -f "$f" ] || continue
+			alive "$f" && say "$(basename "$f" .pid) running (pid $(cat "$f"))" ||
+				say "$(basename "$f" .pid) not running"
+		done ;;
+	*) say "not running" ;;
+	esac
+	[ -x "$H/bin/qmail-qstat" ] && "$H/bin/qmail-qstat"
+	return 0
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+status) status ;;
+*) usage ;;
+esac
