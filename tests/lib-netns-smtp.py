@@ -5,6 +5,10 @@
 # received, one per line, prefixed by the connection number), and for each
 # message DIR/msg.N (the DATA bytes exactly as received, up to and
 # including the final ".\r\n") and DIR/env.N (MAIL and RCPT lines).
+# DIR/recv shows how the commands arrived: "CONN SEQ VERB" per command,
+# SEQ numbering the recv() calls of the connection, so commands a client
+# pipelined in one write share a SEQ, and commands it sent one at a time,
+# waiting for each reply, do not.
 # Options: --greeting CODE, --silent (accept and never answer),
 # --no-ehlo, --ext LIST (comma-separated EHLO keywords; default
 # PIPELINING,8BITMIME,SIZE 10000000), --reject-rcpt SUBSTR (550),
@@ -26,8 +30,27 @@ def log(cn, line):
         with open(os.path.join(d, 'log'), 'ab') as f:
             f.write(b'%d ' % cn + line + b'\n')
 
-class H(socketserver.StreamRequestHandler):
+def logrecv(cn, seq, line):
+    with lock:
+        with open(os.path.join(d, 'recv'), 'ab') as f:
+            f.write(b'%d %d ' % (cn, seq) + line[:4].upper() + b'\n')
+
+class H(socketserver.BaseRequestHandler):
+    def readline(self):
+        # not a buffered file: each recv() is counted (see DIR/recv)
+        while b'\n' not in self.buf:
+            x = self.request.recv(65536)
+            if not x:
+                l, self.buf = self.buf, b''
+                return l
+            self.seq += 1
+            self.buf += x
+        i = self.buf.index(b'\n') + 1
+        l, self.buf = self.buf[:i], self.buf[i:]
+        return l
+
     def handle(self):
+        self.buf, self.seq = b'', 0
         with lock:
             count[0] += 1
             cn = count[0]
@@ -35,14 +58,15 @@ class H(socketserver.StreamRequestHandler):
         if '--silent' in opts:
             time.sleep(3600)
             return
-        w = self.wfile.write
+        w = self.request.sendall
         w(greeting.encode() + b' sink ESMTP\r\n')
         env = []
         while True:
-            l = self.rfile.readline()
+            l = self.readline()
             if not l:
                 return
             log(cn, l.rstrip(b'\r\n'))
+            logrecv(cn, self.seq, l)
             c = l[:4].upper()
             if c == b'EHLO':
                 if '--no-ehlo' in opts:
@@ -70,7 +94,7 @@ class H(socketserver.StreamRequestHandler):
                 w(b'354 go\r\n')
                 data = b''
                 while True:
-                    x = self.rfile.readline()
+                    x = self.readline()
                     if not x:
                         return
                     data += x

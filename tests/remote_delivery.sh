@@ -2,7 +2,12 @@
 # qmail-remote on a small internet of network namespaces: MX order and
 # fallback, equal preferences, AAAA-only hosts, implicit MX, CNAMEs,
 # smtproutes with ports, null MX, DNS failures, per-recipient replies,
-# deferrals, timeouts and tcpto, and the exact bytes that arrive.
+# deferrals, timeouts and tcpto, PIPELINING, and the exact bytes that
+# arrive.  Real programs on the far side: dnsmasq serves every DNS record
+# and failure (null MX and SERVFAIL included), a private Postfix and
+# smtp-sink receive mail; the Python receiver (tests/lib-netns-smtp.py)
+# stays only for what no real server does on demand: refusing chosen
+# recipients, 4xx after the data, silence, and logging its recv() calls.
 . "$QSRC/tests/lib.sh"
 . "$QSRC/tests/lib-netns.sh"
 nn_init remote_delivery
@@ -13,37 +18,81 @@ chmod 755 "$T"
 ruser=qmailr
 [ "$QIDS" = system ] || ruser=$(id -un)
 
-cat > "$T/zone" <<'Z'
-pref.test MX 20 mxb.test
-pref.test MX 10 mxa.test
-down.test MX 10 mxd.test
-down.test MX 20 mxb.test
-eq.test MX 10 mxa.test
-eq.test MX 10 mxb.test
-v6.test MX 10 mxc.test
-mxa.test A 10.231.0.11
-mxb.test A 10.231.0.12
-mxc.test AAAA fd00:231::13
-mxd.test A 10.231.0.14
-null.test MX 0 .
-fail.test SERVFAIL
-implicit.test A 10.231.0.11
-cname.test CNAME pref.test
-self.test MX 10 mxs.test
-mxs.test A 10.231.0.1
-silent.test MX 10 mxe.test
-mxe.test A 10.231.0.15
-rcpt.test MX 10 mxa.test
-11.0.231.10.in-addr.arpa PTR mxa.test
+# The test internet's DNS is dnsmasq's (see nn_dns): local=/test/ makes it
+# answer every name under .test itself, NXDOMAIN for names it has no
+# record of and an empty NOERROR for a known name without the type asked.
+cat > "$T/dns.conf" <<'Z'
+local=/test/
+local=/231.10.in-addr.arpa/
+local=/1.3.2.0.0.0.d.f.ip6.arpa/
+mx-host=pref.test,mxb.test,20
+mx-host=pref.test,mxa.test,10
+mx-host=down.test,mxd.test,10
+mx-host=down.test,mxb.test,20
+mx-host=eq.test,mxa.test,10
+mx-host=eq.test,mxb.test,10
+mx-host=v6.test,mxc.test,10
+host-record=mxa.test,10.231.0.11
+host-record=mxb.test,10.231.0.12
+host-record=mxc.test,fd00:231::13
+host-record=mxd.test,10.231.0.14
+# RFC 7505 null MX: preference 0, exchange "." (the root)
+mx-host=null.test,.,0
+host-record=implicit.test,10.231.0.11
+ptr-record=11.0.231.10.in-addr.arpa,mxa.test
+cname=cname.test,pref.test
+mx-host=self.test,mxs.test,10
+host-record=mxs.test,10.231.0.1
+mx-host=silent.test,mxe.test,10
+host-record=mxe.test,10.231.0.15
+mx-host=rcpt.test,mxa.test,10
+mx-host=pf.test,mxp.test,10
+host-record=mxp.test,10.231.0.16
+# A real SERVFAIL: names under fail.test go to the second dnsmasq
+# (dns-up.conf), whose unsigned answers cannot be validated against the
+# root's DNSSEC trust anchor (KSK-2017), so this one answers SERVFAIL,
+# as a validating resolver does for a broken signed zone.
+server=/fail.test/#
+server=127.0.0.1#5353
+dnssec
+trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
 Z
-python3 -c 'import ipaddress; print(ipaddress.ip_address("fd00:231::13").reverse_pointer, "PTR mxc.test")' >> "$T/zone"
+cat > "$T/dns-up.conf" <<'Z'
+local=/fail.test/
+host-record=fail.test,10.231.0.11
+Z
 nn_host s 1
 nn_host a 11
 nn_host b 12
 nn_host c 13
 nn_host d 14
 nn_host e 15
-nn_dns "$T/zone"
+nn_host p 16
+nn_dns "$T/dns.conf" "$T/dns-up.conf"
+
+# dnsmasq serves what the tests below rely on (dig: the answer section)
+digcheck() {	# NAME WANT-STATUS WANT-ANSWER QUERY...
+	_n=$1 _s=$2 _w=$3; shift 3
+	_o=$(nn s dig +time=2 +tries=1 +noall +comments +answer "$@" 2>&1)
+	_st=$(printf '%s\n' "$_o" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')
+	_an=$(printf '%s\n' "$_o" | grep -v '^;' | grep . |
+	    awk '{ $2 = ""; print }' | sort)	# without the TTL
+	if [ "$_st" = "$_s" ] && [ "$_an" = "$_w" ]; then ok "dnsmasq: $_n"
+	else notok "dnsmasq: $_n"; printf '%s\n' "$_o" | sed 's/^/    /'; fi
+}
+digcheck "MX records" NOERROR "pref.test.  IN MX 10 mxa.test.
+pref.test.  IN MX 20 mxb.test." pref.test MX
+digcheck "a null MX (RFC 7505)" NOERROR "null.test.  IN MX 0 ." null.test MX
+digcheck "SERVFAIL for a bogus signed answer" SERVFAIL "" fail.test MX
+digcheck "NXDOMAIN" NXDOMAIN "" nxd.test MX
+digcheck "no MX for an A-only name" NOERROR "" implicit.test MX
+digcheck "AAAA" NOERROR "mxc.test.  IN AAAA fd00:231::13" mxc.test AAAA
+digcheck "CNAME to an MX" NOERROR "cname.test.  IN CNAME pref.test.
+pref.test.  IN MX 10 mxa.test.
+pref.test.  IN MX 20 mxb.test." cname.test MX
+digcheck "PTR" NOERROR "11.0.231.10.in-addr.arpa.  IN PTR mxa.test." \
+    -x 10.231.0.11
+
 nn_smtp a 25 "$T/a" --reject-rcpt bad --defer-rcpt later
 nn_smtp b 25 "$T/b"
 nn_smtp b 2526 "$T/bh" --no-ehlo --ext ''
@@ -52,6 +101,8 @@ nn_smtp e 25 "$T/e" --silent
 mkdir -p "$T/sink"
 chmod 777 "$T/sink"
 nn_bg b /usr/sbin/smtp-sink -u nobody -d "$T/sink/%M." 10.231.0.12:2525 10
+nn_smtp b 2528 "$T/np" --ext '8BITMIME,SIZE 10000000'
+nn_postfix p 10.231.0.16 "$T/pf" pf.test
 sleep 0.3
 
 printf 'Subject: test\n\nhello\n' > "$T/m1"
@@ -176,7 +227,7 @@ open(t + '/m2', 'wb').write(m)
 m3 = (b'Subject: smuggle\r\n\r\nline1\n.\nMAIL FROM:<evil@x>\r\n'
       b'a\r.\rb\r\n.\r\nRCPT TO:<evil@x>\n\r\n.\r\nlast\r')
 open(t + '/m3', 'wb').write(m3)
-def wire(m):
+def lines(m):
     lines, cur, i = [], b'', 0
     while i < len(m):
         c = m[i:i+1]
@@ -191,13 +242,19 @@ def wire(m):
         i += 1
     if cur:
         lines.append(cur)
+    return lines
+def wire(m):
     return b''.join((b'.' + l if l.startswith(b'.') else l) + b'\r\n'
-                    for l in lines) + b'.\r\n'
+                    for l in lines(m)) + b'.\r\n'
 open(t + '/m2.wire', 'wb').write(wire(m))
 open(t + '/m3.wire', 'wb').write(wire(m3))
 # what smtp-sink stores: lines unstuffed, LF ends, and an empty line of
 # its own at the end
 open(t + '/m2.sink', 'wb').write(m + b'\n\n')
+# what Postfix stores in a Maildir: the lines, LF-terminated (below the
+# Return-Path, X-Original-To, Delivered-To and Received lines it adds)
+open(t + '/m2.pf', 'wb').write(b''.join(l + b'\n' for l in lines(m)))
+open(t + '/m3.pf', 'wb').write(b''.join(l + b'\n' for l in lines(m3)))
 P
 n0=$(ls "$T/a" | grep -c '^msg\.')
 qr "$T/m2" pref.test me@s.test u@pref.test
@@ -236,6 +293,127 @@ else
 	notok "smtp-sink stores the message unchanged"
 	[ -n "$f" ] && sed '1,/^X-Rcpt-Args:/d' "$f" | sed '1,3d' | cmp - "$T/m2.sink"
 fi
+rm -f "$QHOME/control/smtproutes"
+
+# a real Postfix as the far side: pf.test MX 10 mxp.test
+pfls() { ls "$T/pf/mail/box/new" 2>/dev/null | sort; }
+pfwait() {	# N: wait up to 10 s for N messages in Postfix's Maildir
+	_i=0
+	while [ "$(pfls | wc -l)" -lt "$1" ] && [ $_i -lt 100 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	[ "$(pfls | wc -l)" -eq "$1" ]
+}
+pfnew() { pfls | comm -13 "$T/pf.0" -; }	# arrived since pfls > pf.0
+pfsame() {	# STORED WANT: WANT is what follows the headers Postfix added
+	python3 - "$1" "$2" <<'P'
+import re, sys
+got, want = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+head = got[:len(got) - len(want)]
+added = re.compile(rb'(Return-Path|X-Original-To|Delivered-To|Received):|[ \t]')
+if not got.endswith(want):
+    sys.exit('    the message differs after the headers Postfix added')
+for l in head.split(b'\n')[:-1]:
+    if not added.match(l):
+        sys.exit('    an unexpected line before the message: %r' % l)
+P
+}
+qr "$T/m1" pf.test me@s.test u@pf.test
+expect "Postfix: accepted" '^r\|K10\.231\.0\.16 accepted message\./'\
+'Remote host said: 250 2\.0\.0 Ok: queued as [0-9A-Za-z]+/\|$'
+if pfwait 1; then ok "Postfix: delivered to its Maildir"
+else notok "Postfix: delivered to its Maildir"; cat "$T/pf/maillog"; fi
+pfls > "$T/pf.0"
+qr "$T/m2" pf.test me@s.test u@pf.test
+expect "Postfix: 8-bit message accepted" '^r\|K10\.231\.0\.16 accepted'
+pfwait 2
+f=$(pfnew)
+if [ -n "$f" ] && pfsame "$T/pf/mail/box/new/$f" "$T/m2.pf"; then
+	ok "Postfix: dots, 8-bit and a 5000-byte line arrive unchanged"
+else notok "Postfix: dots, 8-bit and a 5000-byte line arrive unchanged"; fi
+pfls > "$T/pf.0"
+qr "$T/m3" pf.test me@s.test u@pf.test
+expect "Postfix: bare CR/LF message accepted" '^r\|K10\.231\.0\.16 accepted'
+pfwait 3
+f=$(pfnew)
+if [ "$(printf '%s\n' "$f" | grep -c .)" = 1 ] &&
+    pfsame "$T/pf/mail/box/new/$f" "$T/m3.pf"; then
+	ok "Postfix: bare CR and LF around dots: exactly one message"
+else notok "Postfix: bare CR and LF around dots: exactly one message ($f)"; fi
+
+# PIPELINING (RFC 2920): MAIL and every RCPT in one write when the server
+# offers it, one command per write and reply otherwise.  Seen from both
+# ends: the writes qmail-remote makes (strace), and the recv() calls in
+# which the commands reached the server (lib-netns-smtp.py's DIR/recv).
+qrtrace() {	# like qr, under strace: its writes go to $T/strace
+	_m=$1; shift
+	nn s strace -f -qq -o "$T/strace" -e trace=write,writev,sendto,sendmsg \
+	    -s 65536 setuidgid "$ruser" "$QHOME/bin/qmail-remote" "$@" \
+	    < "$_m" > "$T/raw"
+	tr '\0\n' '|/' < "$T/raw" > "$T/out"
+}
+writes() {	# MAIL writes, RCPTs in them, RCPT writes, RCPTs in all
+	printf '%s %s %s %s' "$(grep -c 'MAIL FROM:<' "$T/strace")" \
+	    "$(grep 'MAIL FROM:<' "$T/strace" | grep -o 'RCPT TO:<' | wc -l)" \
+	    "$(grep -c 'RCPT TO:<' "$T/strace")" \
+	    "$(grep -o 'RCPT TO:<' "$T/strace" | wc -l)"
+}
+recvs() {	# DIR: the last connection's commands, grouped by recv()
+	python3 - "$1/recv" <<'P'
+import sys
+L = [l.split() for l in open(sys.argv[1])]
+g = []
+for cn, seq, v in L:
+    if cn != L[-1][0]:
+        continue
+    if g and g[-1][0] == seq:
+        g[-1][1].append(v)
+    else:
+        g.append((seq, [v]))
+print('/'.join(' '.join(x[1]) for x in g))
+P
+}
+pfls > "$T/pf.0"
+qrtrace "$T/m1" pf.test me@s.test u@pf.test v@pf.test w@pf.test
+expect "Postfix: three recipients, pipelined" \
+    '^r\|r\|r\|K10\.231\.0\.16 accepted'
+w=$(writes)
+if [ "$w" = "1 3 1 3" ]; then
+	ok "PIPELINING offered (Postfix): MAIL and the RCPTs in one write"
+else
+	notok "PIPELINING offered (Postfix): MAIL and the RCPTs in one write ($w)"
+	grep -E 'MAIL|RCPT' "$T/strace"
+fi
+if pfwait 6 && [ "$(pfnew | wc -l)" = 3 ]; then
+	ok "Postfix: one copy per recipient"
+else notok "Postfix: one copy per recipient"; fi
+if grep -q 'improper command pipelining' "$T/pf/maillog"; then
+	notok "Postfix saw no improper pipelining"; grep improper "$T/pf/maillog"
+else ok "Postfix saw no improper pipelining"; fi
+if grep -Eq 'evil|bare <LF>' "$T/pf/maillog"; then
+	notok "Postfix saw no smuggled command and no bare LF"
+else ok "Postfix saw no smuggled command and no bare LF"; fi
+
+qrtrace "$T/m1" pref.test me@s.test u1@pref.test u2@pref.test u3@pref.test
+expect "three recipients, pipelined" '^r\|r\|r\|K10\.231\.0\.11 accepted'
+r=$(recvs "$T/a")
+if [ "$r" = "EHLO/MAIL RCPT RCPT RCPT/DATA/QUIT" ]; then
+	ok "PIPELINING offered: MAIL and the RCPTs arrive in one recv"
+else notok "PIPELINING offered: MAIL and the RCPTs arrive in one recv ($r)"; fi
+echo 'np.test:10.231.0.12:2528' > "$QHOME/control/smtproutes"
+qrtrace "$T/m1" np.test me@s.test u1@np.test u2@np.test u3@np.test
+expect "three recipients, not pipelined" '^r\|r\|r\|K10\.231\.0\.12 accepted'
+w=$(writes)
+if [ "$w" = "1 0 3 3" ]; then
+	ok "PIPELINING not offered: one write per command"
+else
+	notok "PIPELINING not offered: one write per command ($w)"
+	grep -E 'MAIL|RCPT' "$T/strace"
+fi
+r=$(recvs "$T/np")
+if [ "$r" = "EHLO/MAIL/RCPT/RCPT/RCPT/DATA/QUIT" ]; then
+	ok "PIPELINING not offered: each command waits for its reply"
+else notok "PIPELINING not offered: each command waits for its reply ($r)"; fi
 rm -f "$QHOME/control/smtproutes"
 
 # DATA refused for now, then accepted

@@ -5,7 +5,8 @@
 # password, and otherwise prints the command and goes on (tests whose tools
 # are missing then say "skip").
 pkgs="build-essential clang daemontools ucspi-tcp swaks mandoc mblaze mutt
-strace faketime iproute2 dnsmasq postfix fastforward dot-forward python3"
+strace faketime iproute2 dnsmasq-base bind9-dnsutils postfix fastforward dot-forward
+python3"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
