@@ -99,13 +99,17 @@ for f in man/*.[1-8]; do
 	if [ "$mode" = setup ]; then put "$f" "$dest" "$r_owner" "$r_qmail" 0644
 	else want "$dest" f "$r_owner" "$r_qmail" 644; fi
 done
-# boot examples and service templates name QMAILHOME and QMAILLOG: fill in
+# boot examples and service templates name QMAILHOME, QMAILLUSER (the log
+# user), QMAILDUID (qmaild's uid) and NOFILESGID: fill them in
 for f in boot/* service/*/run service/*/log/run; do
 	[ -f "$f" ] || continue
 	dest="$home/$f"
 	if [ "$mode" = setup ]; then
 		mkdir -p "$(dirname "$dest")"
-		sed -e "s|QMAILHOME|$home|g" -e "s|QMAILLOG|$(user log)|g" "$f" > "$f.filled.$$" &&
+		sed -e "s|QMAILHOME|$home|g" -e "s|QMAILLUSER|$r_log|g" \
+		    -e "s|QMAILDUID|$(id -u "$r_daemon")|g" \
+		    -e "s|NOFILESGID|$(getent group "$r_nofiles" | cut -d: -f3)|g" \
+		    "$f" > "$f.filled.$$" &&
 		    put "$f.filled.$$" "$dest" "$r_owner" "$r_qmail" 0755
 		rm -f "$f.filled.$$"
 	else want "$dest" f "$r_owner" "$r_qmail" 755; fi

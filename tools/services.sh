@@ -1,39 +1,27 @@
 #!/bin/sh
-# services.sh DIR: fill in the daemontools service templates of service/
-# with this build's home, ids and log user, and write them to DIR/NAME
-# (DIR/qmail-send, DIR/qmail-smtpd, ...), each with a log/ whose ./main
-# belongs to the log user.  Then link the ones you want into svscan's
-# directory, e.g. ln -s DIR/qmail-send /etc/service/.  Existing run files
-# are replaced by rename; logs are kept.  Run from the top of the source
-# tree, as root for a system installation.
+# services.sh DIR: copy the daemontools service directories that make
+# setup installed under the home's service/ (their templates filled in with
+# this installation's home, ids and log user) to DIR/NAME (DIR/qmail-send,
+# DIR/qmail-smtpd, ...), each with a log/main directory owned by the log
+# user.  Then link the ones you want into svscan's directory, e.g.
+# ln -s DIR/qmail-send /etc/service/.  Run files are replaced by rename;
+# logs are kept.  Run from the top of the source tree after make setup, as
+# root for a system installation.
 set -eu
 dest=${1:?usage: services.sh DIR}
-first() { sed -n 1p "$1"; }
-home=$(first conf-qmail)
-ids=$(first conf-ids)
-set -- $(sed -n '1,8p' conf-users)
-udaemon=$2 ulog=$3
-set -- $(sed -n '1,2p' conf-groups)
-gnofiles=$2
-if [ "$ids" = single ]; then
-	udaemon=$(id -un) ulog=$(id -un) gnofiles=$(id -gn)
-fi
-duid=$(id -u "$udaemon")
-ngid=$(getent group "$gnofiles" | cut -d: -f3)
-
-fill() {	# template dest
-	sed -e "s|QMAILHOME|$home|g" -e "s|QMAILDUID|$duid|g" \
-	    -e "s|NOFILESGID|$ngid|g" -e "s|QMAILLUSER|$ulog|g" "$1" > "$2.new"
-	chmod 755 "$2.new"
-	mv -f "$2.new" "$2"
-}
-
-for t in service/*/; do
-	n=$(basename "$t")
-	[ -f "$t/run" ] || continue
+home=$(sed -n 1p conf-qmail)
+ulog=$(sed -n 3p conf-users)
+[ "$(sed -n 1p conf-ids)" = single ] && ulog=$(id -un)
+[ -d "$home/service" ] || { echo "services: $home/service is missing: run make setup first" >&2; exit 1; }
+for s in "$home"/service/*/; do
+	n=$(basename "$s")
+	[ -f "$s/run" ] || continue
 	mkdir -p "$dest/$n/log/main"
-	fill "$t/run" "$dest/$n/run"
-	[ -f "$t/log/run" ] && fill "$t/log/run" "$dest/$n/log/run"
-	chown "$ulog" "$dest/$n/log/main" 2>/dev/null || [ "$ids" = single ]
+	for f in run log/run; do
+		[ -f "$s/$f" ] || continue
+		cp "$s/$f" "$dest/$n/$f.new" && chmod 755 "$dest/$n/$f.new" &&
+			mv -f "$dest/$n/$f.new" "$dest/$n/$f"
+	done
+	chown "$ulog" "$dest/$n/log/main" 2>/dev/null || [ "$(id -u)" != 0 ]
 	echo "services: $dest/$n"
 done
