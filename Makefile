@@ -5,6 +5,7 @@
 SHELL = /bin/sh
 CC_CMD := $(shell sed -n 1p conf-cc)
 LD_CMD := $(shell sed -n 1p conf-ld)
+STATIC := $(shell sed -n 1p conf-static)
 PROGS := $(sort $(patsubst %.c,%,$(wildcard *.c)))
 LIBSRC := $(sort $(wildcard lib/*.c) lib/auto.c)
 LIBOBJ := $(LIBSRC:.c=.o)
@@ -24,8 +25,8 @@ lib/libq.a: $(LIBOBJ)
 %.o: %.c $(HDRS)
 	$(CC_CMD) -c -o $@ $<
 
-$(PROGS): %: %.o lib/libq.a
-	$(LD_CMD) -o $@ $< lib/libq.a
+$(PROGS): %: %.o lib/libq.a conf-static
+	$(LD_CMD) $(if $(filter $@,$(STATIC)),-static) -o $@ $< lib/libq.a
 
 setup: all
 	sh tools/install.sh setup

@@ -25,19 +25,6 @@ proc_drop(uid_t uid, gid_t gid)
 	return 0;
 }
 
-int
-proc_drop_groups(uid_t uid, gid_t gid, const char *user)
-{
-	if (getuid() == uid && geteuid() == uid && uid != 0)
-		return 0;
-	if (initgroups(user, gid) == -1 || setgid(gid) == -1 ||
-	    setuid(uid) == -1)
-		return -1;
-	if (uid != 0 && setuid(0) != -1)
-		return errno = EPERM, -1;
-	return 0;
-}
-
 pid_t
 proc_wait(pid_t pid, int *status)
 {
