@@ -11,8 +11,8 @@
  * is listed in man/qmail-queue.8.
  *
  * The order of the steps is the whole guarantee (man/qmail-queue.8):
- * the body is on disk (fsync) before intd/N is written, intd/N is on disk
- * before todo/N is linked, and todo/N is on disk before the exit status 0.
+ * the body and intd/N are on disk (fsync) before todo/N is linked, and
+ * todo/N is on disk before the exit status 0.
  * Until todo/N exists qmail-send ignores the files; any failure before
  * that removes them, and a crash leaves at worst files that qmail-send
  * deletes after 36 hours.
@@ -246,7 +246,11 @@ received(char *s)
 	return n;
 }
 
-/* The Received line and the body, in buffer-sized writes, then fsync. */
+/*
+ * The Received line and the body, in buffer-sized writes.  Its fsync
+ * waits for the envelope (sync_files): nothing reads intd/N before
+ * todo/N exists, so intd/N may be written before the body is durable.
+ */
 static void
 copy_body(void)
 {
@@ -267,9 +271,6 @@ copy_body(void)
 		}
 	}
 	if (n > 0 && writeall(messfd, buf, n) == -1)
-		fail(QQ_WRITE);
-	/* The body must be on disk before any envelope names it. */
-	if (fsync(messfd) == -1)
 		fail(QQ_WRITE);
 }
 
@@ -339,8 +340,18 @@ write_intd(const struct sa *e)
 	intdfd = fd;
 	if (writeall(fd, e->s, e->len) == -1)
 		fail(QQ_WRITE);
-	/* The envelope must be on disk before todo/N points at it. */
-	if (fsync(fd) == -1)
+}
+
+/*
+ * Body and envelope must both be on disk before todo/N points at them.
+ * Their fsyncs come together, after both writes: the second then mostly
+ * finds its work done by the first's journal commit, where a write,
+ * fsync, write, fsync sequence pays for two commits one after the other.
+ */
+static void
+sync_files(void)
+{
+	if (fsync(messfd) == -1 || fsync(intdfd) == -1)
 		fail(QQ_WRITE);
 }
 
@@ -416,6 +427,7 @@ main(void)
 		fail(QQ_NOMEM);
 	read_envelope(&e);
 	write_intd(&e);
+	sync_files();
 	commit();
 	queue_trigger();
 	_exit(QQ_OK);
