@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -494,6 +495,21 @@ main(int argc, char **argv)
 	if ((sp = sig_selfpipe()) == -1)
 		die_temp_sys("unable to create the self-pipe");
 	sig_catch(SIGCHLD, sig_selfpipe_poke);
+	/*
+	 * One group lookup here, whose answer does not matter: it makes the
+	 * C library read nsswitch.conf and load its group modules (with
+	 * glibc, e.g. libnss_systemd and the libraries behind it) once, in
+	 * this process, so that each delivery child inherits them instead
+	 * of loading them again before its initgroups.  The lookups
+	 * themselves still happen per delivery, so a group change counts
+	 * at once.
+	 */
+	if (!conf_single) {
+		gid_t g[8];
+		int ng = 8;
+
+		(void)getgrouplist("root", 0, g, &ng);
+	}
 
 	for (;;) {
 		reap();
