@@ -167,6 +167,7 @@ int
 rcv_qq_finish(struct rcv_qq *q, const char *sender, size_t slen,
     const char *rcpts, size_t rlen, struct sa *text, int *perm)
 {
+	static struct sa env;
 	int status;
 
 	text->len = 0;
@@ -174,12 +175,15 @@ rcv_qq_finish(struct rcv_qq *q, const char *sender, size_t slen,
 	if (!q->werr && buf_flush(&q->b) == -1)
 		q->werr = 1;
 	close(q->b.fd);
-	/* The envelope last: qmail-queue reads it only after the body's EOF. */
-	put_env(q, "F", 1);
-	put_env(q, sender, slen);
-	put_env(q, "", 1);
-	put_env(q, rcpts, rlen);
-	put_env(q, "", 1);
+	/* The envelope last: qmail-queue reads it only after the body's EOF.
+	 * One write, so that qmail-queue wakes once to read it. */
+	env.len = 0;
+	if (sa_catc(&env, 'F') == -1 || sa_catb(&env, sender, slen) == -1 ||
+	    sa_catc(&env, 0) == -1 || sa_catb(&env, rcpts, rlen) == -1 ||
+	    sa_catc(&env, 0) == -1)
+		q->werr = 1;	/* out of memory: qmail-queue sees no envelope */
+	else
+		put_env(q, env.s, env.len);
 	close(q->fdenv);
 	if (proc_wait(q->pid, &status) == -1) {
 		close(q->fderr);
