@@ -120,7 +120,9 @@ socket.create_connection(('10.231.0.17', 25), 1).close()" 2>/dev/null; do
 done
 
 # helpers
-msgid() {	# ADDR: the number of the latest message qmail-send started to ADDR
+msgid() {	# ADDR: the number of the latest message qmail-send started to
+	# ADDR (waiting up to 15 s for the first)
+	wait_log "^starting delivery [0-9]+: msg [0-9]+ to remote $1\$" 15
 	sed -n "s/^starting delivery [0-9]*: msg \([0-9]*\) to remote $1\$/\1/p" \
 	    "$SLOG" | tail -1
 }
@@ -143,17 +145,25 @@ pfwait() {	# N: wait up to 10 s for N messages in Postfix's Maildir
 	[ "$(pfls | wc -l)" -eq "$1" ]
 }
 pfnew() { pfls | comm -13 "$T/pf.0" -; }	# arrived since pfls > pf.0
-pfsame() {	# STORED WANT: WANT is what follows the headers Postfix added
-	python3 - "$1" "$2" <<'P'
+# pfsame STORED WANT [ERE...]: WANT is what follows the headers Postfix
+# added and then one header line matching each ERE, in order (what the
+# chain added: qmail-queue's Received, qmail-local's Delivered-To)
+pfsame() {
+	python3 - "$@" <<'P'
 import re, sys
 got, want = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
-head = got[:len(got) - len(want)]
-added = re.compile(rb'(Return-Path|X-Original-To|Delivered-To|Received):|[ \t]')
+extra = [re.compile(x.encode()) for x in sys.argv[3:]]
 if not got.endswith(want):
-    sys.exit('    the message differs after the headers Postfix added')
-for l in head.split(b'\n')[:-1]:
-    if not added.match(l):
-        sys.exit('    an unexpected line before the message: %r' % l)
+    sys.exit('    the message differs after the headers added')
+head = got[:len(got) - len(want)].split(b'\n')[:-1]
+pf = re.compile(rb'Return-Path: <|(X-Original-To|Delivered-To): [^@]*@remote\.test$'
+                rb'|Received: from |[ \t]')
+i = 0
+while i < len(head) and pf.match(head[i]):
+    i += 1
+rest = head[i:]
+if len(rest) != len(extra) or not all(e.fullmatch(l) for e, l in zip(extra, rest)):
+    sys.exit('    below the headers Postfix added: %r' % rest)
 P
 }
 bounce_for() {	# ADDR: the bounce in $T/h1 that names ADDR
@@ -190,9 +200,207 @@ then ok "log: delivery $d: success: (Postfix's 250)"
 else notok "log: delivery N: success"; grep "^delivery $d:" "$SLOG"; fi
 if wait_msg_end "$m" 10; then ok "the message is finished (end msg $m)"
 else notok "the message is finished"; fi
-if pfwait 1 && f=$(pfnew) && pfsame "$T/pf/mail/box/new/$f" "$T/m1"; then
-	ok "Postfix stores the message byte-identical below its headers"
+qqrcvd="Received: \\(qmail [0-9]+ invoked by uid $uid\\); [0-9]+ [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} -0000"
+if pfwait 1 && f=$(pfnew) && pfsame "$T/pf/mail/box/new/$f" "$T/m1" "$qqrcvd"
+then
+	ok "Postfix: byte-identical below its headers and qmail-queue's Received"
 else
-	notok "Postfix stores the message byte-identical below its headers"
+	notok "Postfix: byte-identical below its headers and qmail-queue's Received"
 	[ -n "$f" ] && diff "$T/pf/mail/box/new/$f" "$T/m1" | head
 fi
+
+# helpers for the Python receivers' logs
+conns() {	# DIR ADDR: "MAILs RCPTs DATAs" in each connection that named ADDR
+	python3 - "$1/log" "$2" <<'P'
+import sys
+c = {}
+for l in open(sys.argv[1], 'rb'):
+    n, _, cmd = l.rstrip(b'\n').partition(b' ')
+    c.setdefault(n, []).append(cmd)
+for n in sorted(c, key=int):
+    if any(sys.argv[2].encode() in x for x in c[n]):
+        v = [x[:4].upper() for x in c[n]]
+        print(v.count(b'MAIL'), v.count(b'RCPT'), v.count(b'DATA'))
+P
+}
+rcvd_by() {	# DIR ADDR: the env.N of the receiver that lists ADDR
+	grep -l "^RCPT TO:<$2>" "$1"/env.* 2>/dev/null | head -1
+}
+
+# 2. a 5xx for one recipient, the others delivered, a QSBMF bounce back
+printf 'Subject: three at rej.test\n\nhi\n' |
+    as_user "$U" qmail-inject -f "$U@s.test" good1@rej.test bad@rej.test \
+    good2@rej.test || notok "qmail-inject exits 0"
+m=$(msgid bad@rej.test)
+wait_msg_end "$m" 15
+db=$(dno "$m" bad@rej.test)
+if outcome "$db" | grep -q '^failure: 10\.231\.0\.11_does_not_like_recipient\./Remote_host_said:_550_no_such_user_here/'
+then ok "log: the 550 recipient fails"
+else notok "log: the 550 recipient fails"; cat "$SLOG"; fi
+n=0
+for r in good1 good2; do
+	outcome "$(dno "$m" $r@rej.test)" | grep -q '^success: 10\.231\.0\.11_accepted' &&
+	    n=$((n + 1))
+done
+e=$(rcvd_by "$T/a" good1@rej.test)
+if [ $n = 2 ] && [ -n "$e" ] && grep -q '^RCPT TO:<good2@rej.test>' "$e" &&
+    ! grep -q bad "$e" && [ -s "${e%/env.*}/msg.${e##*/env.}" ]; then
+	ok "the other two recipients are delivered"
+else notok "the other two recipients are delivered ($n)"; cat "$T/a/log"; fi
+if wait_bounce bad@rej.test 15; then
+	b=$(bounce_for bad@rej.test)
+	if grep -q '^Hi\. This is the qmail-send program at s\.test\.$' "$b" &&
+	    grep -q '^10\.231\.0\.11 does not like recipient\.$' "$b" &&
+	    grep -q '^Remote host said: 550 no such user here$' "$b" &&
+	    grep -q '^--- Below this line is a copy of the message\.$' "$b" &&
+	    ! grep -q '^<good' "$b"; then
+		ok "a QSBMF bounce naming the refused recipient and the remote text"
+	else
+		notok "a QSBMF bounce naming the refused recipient and the remote text"
+		cat "$b"
+	fi
+else
+	notok "a bounce for bad@rej.test in the sender's Maildir"; cat "$SLOG"
+fi
+
+# 6. batching: one message, three recipients at one domain, one SMTP
+# transaction, each recipient done
+printf 'Subject: batch\n\nthree of them\n' |
+    as_user "$U" qmail-inject -f "$U@s.test" x1@batch.test x2@batch.test \
+    x3@batch.test || notok "qmail-inject exits 0"
+m=$(msgid x3@batch.test)
+wait_msg_end "$m" 15
+c=$(conns "$T/a" x1@batch.test)
+if [ "$c" = "1 3 1" ]; then ok "batch: one connection, one MAIL, three RCPTs, one DATA"
+else notok "batch: one connection, one MAIL, three RCPTs, one DATA ($c)"; cat "$T/a/log"; fi
+n=0
+for r in x1 x2 x3; do
+	outcome "$(dno "$m" $r@batch.test)" | grep -q '^success: ' && n=$((n + 1))
+done
+if [ $n = 3 ] && grep -q "^end msg $m\$" "$SLOG"; then
+	ok "batch: each recipient delivered and marked done (end msg)"
+else notok "batch: each recipient delivered and marked done ($n)"; fi
+pfls > "$T/pf.0"
+printf 'Subject: batch to Postfix\n\nthree of them\n' |
+    as_user "$U" sendmail -f "$U@s.test" v1@remote.test v2@remote.test \
+    v3@remote.test || notok "sendmail exits 0"
+m=$(msgid v3@remote.test)
+wait_msg_end "$m" 15
+q=$(for r in v1 v2 v3; do outcome "$(dno "$m" $r@remote.test)"; done |
+    sed -n 's/^success: .*_queued_as_\([0-9A-Za-z]*\)\/$/\1/p' | sort -u)
+if [ "$(echo "$q" | grep -c .)" = 1 ] && pfwait $(($(wc -l < "$T/pf.0") + 3)) &&
+    grep -q "$q: from=<$U@s.test>, size=[0-9]*, nrcpt=3 " "$T/pf/maillog"; then
+	ok "batch: Postfix got one transaction with nrcpt=3 ($q)"
+else notok "batch: Postfix got one transaction with nrcpt=3 ($q)"; grep nrcpt "$T/pf/maillog"; fi
+
+# 4. null MX: a bounce with the reason; MX fallback when the best is down
+printf 'Subject: to a null MX\n\nno\n' |
+    as_user "$U" sendmail -f "$U@s.test" u@null.test || notok "sendmail exits 0"
+if wait_bounce u@null.test 15 &&
+    grep -q 'null MX' "$(bounce_for u@null.test)"; then
+	ok "null MX: a bounce with the reason back to the sender"
+else notok "null MX: a bounce with the reason back to the sender"; cat "$SLOG"; fi
+printf 'Subject: fallback\n\nto the second MX\n' |
+    as_user "$U" sendmail -f "$U@s.test" u@fb.test || notok "sendmail exits 0"
+m=$(msgid u@fb.test)
+wait_msg_end "$m" 15
+if outcome "$(dno "$m" u@fb.test)" | grep -q '^success: 10\.231\.0\.17_accepted_message\./Remote_host_said:_250_'
+then ok "MX fallback: the best MX is down, the next one accepts"
+else notok "MX fallback: the best MX is down, the next one accepts"; cat "$SLOG"; fi
+_i=0
+while [ -z "$(ls "$T/h2/Maildir/new")" ] && [ $_i -lt 100 ]; do
+	sleep 0.1; _i=$((_i + 1))
+done
+f=$(ls "$T/h2/Maildir/new" | head -1)
+if [ -n "$f" ] && grep -q '^Subject: fallback$' "$T/h2/Maildir/new/$f" &&
+    grep -q '^Received: from .*10\.231\.0\.1' "$T/h2/Maildir/new/$f" &&
+    grep -q '^to the second MX$' "$T/h2/Maildir/new/$f"; then
+	ok "MX fallback: the suite's qmail-smtpd and qmail-send deliver it"
+else
+	notok "MX fallback: the suite's qmail-smtpd and qmail-send deliver it"
+	cat "$SLOG2"; [ -n "$f" ] && cat "$T/h2/Maildir/new/$f"
+fi
+
+# 5. bare CR and LF around dots, forwarded by qmail-local (&fwd@remote.test)
+python3 - "$T" <<'P'
+import sys
+t = sys.argv[1]
+m = (b'Subject: smuggle\r\n\r\nline1\n.\nMAIL FROM:<evil@x>\r\n'
+     b'a\r.\rb\r\n.\r\nRCPT TO:<evil@x>\n\r\n.\r\nlast\r')
+open(t + '/m5', 'wb').write(m)
+lines, cur, i = [], b'', 0
+while i < len(m):
+    c = m[i:i+1]
+    if c in (b'\r', b'\n'):
+        lines.append(cur); cur = b''
+        if m[i:i+2] == b'\r\n':
+            i += 1
+    else:
+        cur += c
+    i += 1
+if cur:
+    lines.append(cur)
+open(t + '/m5.pf', 'wb').write(b''.join(l + b'\n' for l in lines))
+P
+pfls > "$T/pf.0"
+printf 'F%s@s.test\0T%s-fwd@s.test\0\0' "$U" "$U" > "$T/env5"
+as_user "$U" qmail-queue < "$T/m5" 1< "$T/env5" || notok "qmail-queue exits 0"
+wait_log '^starting delivery [0-9]+: msg [0-9]+ to remote fwd@remote\.test$' 15
+m=$(msgid fwd@remote.test)
+wait_msg_end "$m" 15
+n0=$(wc -l < "$T/pf.0")
+pfwait $((n0 + 1))
+sleep 0.5	# a second copy would arrive now
+f=$(pfnew)
+if [ "$(printf '%s\n' "$f" | grep -c .)" = 1 ] &&
+    pfsame "$T/pf/mail/box/new/$f" "$T/m5.pf" "$qqrcvd" \
+    "Delivered-To: $U-fwd@s\\.test" "$qqrcvd"; then
+	ok "forward of bare CR/LF around dots: one message, the right lines"
+else
+	notok "forward of bare CR/LF around dots: one message, the right lines"
+	for x in $f; do od -c "$T/pf/mail/box/new/$x" | tail -12; done
+fi
+if grep -Eq 'evil|bare <LF>|improper' "$T/pf/maillog"; then
+	notok "Postfix saw nothing smuggled"; grep -E 'evil|bare|improper' "$T/pf/maillog"
+else ok "Postfix saw nothing smuggled"; fi
+
+# 3. 451 for a recipient: a deferral; accepted after qmail-tcpok + ALRM
+printf 'Subject: later\n\ndeferred once\n' |
+    as_user "$U" sendmail -f "$U@s.test" later@defer.test || notok "sendmail exits 0"
+wait_log '^delivery [0-9]+: deferral: 10\.231\.0\.12_does_not_like_recipient\./Remote_host_said:_451_try_later/' 15
+m=$(msgid later@defer.test)
+d=$(dno "$m" later@defer.test)
+if outcome "$d" | grep -q '^deferral: 10\.231\.0\.12_does_not_like_recipient\./Remote_host_said:_451_try_later/'
+then ok "451: qmail-send logs a deferral"
+else notok "451: qmail-send logs a deferral"; cat "$SLOG"; fi
+if [ -f "$(qfile remote "$m")" ] && records "$(qfile remote "$m")" | grep -qx 'Tlater@defer.test'
+then ok "451: the recipient stays to do in remote/"
+else notok "451: the recipient stays to do in remote/"; fi
+kill "$bpid"; wait "$bpid" 2>/dev/null
+nn_pids=$(echo " $nn_pids " | sed "s/ $bpid / /")
+nn_smtp b 25 "$T/b2"
+as_user qmailr qmail-tcpok || notok "qmail-tcpok exits 0"
+if [ "$(ps -o comm= -p "$SENDPID")" = qmail-send ]; then
+	kill -ALRM "$SENDPID"
+else notok "qmail-send's pid is $SENDPID"; fi
+if wait_msg_end "$m" 15 &&
+    outcome "$(dno "$m" later@defer.test)" | grep -q '^success: 10\.231\.0\.12_accepted'; then
+	ok "after qmail-tcpok and ALRM: delivered"
+else notok "after qmail-tcpok and ALRM: delivered"; cat "$SLOG"; fi
+e=$(rcvd_by "$T/b2" later@defer.test)
+[ -n "$e" ] && ok "the receiver has it" || notok "the receiver has it"
+
+# 3b. a host that accepts TCP and never answers: deferral, tcpto, tcpok
+printf 'Subject: silence\n\nnobody there\n' |
+    as_user "$U" sendmail -f "$U@s.test" u@silent.test || notok "sendmail exits 0"
+if wait_log '^delivery [0-9]+: deferral: Connected_to_10\.231\.0\.15_but_greeting_failed\./$' 15
+then ok "silent host: a deferral after the greeting timeout"
+else notok "silent host: a deferral after the greeting timeout"; cat "$SLOG"; fi
+qmail-tcpto > "$T/tcpto" 2>&1
+if grep -Eq '^10\.231\.0\.15 timed out [0-9]+ seconds ago; # recent timeouts: 1$' "$T/tcpto"
+then ok "qmail-tcpto shows the silent host"
+else notok "qmail-tcpto shows the silent host"; cat "$T/tcpto"; fi
+as_user qmailr qmail-tcpok || notok "qmail-tcpok exits 0"
+qmail-tcpto > "$T/tcpto" 2>&1
+if [ ! -s "$T/tcpto" ]; then ok "qmail-tcpok clears it"
+else notok "qmail-tcpok clears it"; cat "$T/tcpto"; fi
