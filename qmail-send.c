@@ -88,6 +88,7 @@ struct job {
 	size_t		 nrcpt, next;	/* next one not yet dispatched */
 	size_t		 running;	/* recipients in flight */
 	size_t		 left;		/* recipients still T */
+	int		 dying;		/* pass began past queuelifetime */
 	struct job	*jnext;
 };
 
@@ -1241,9 +1242,9 @@ job_open(int c)
 {
 	struct ev *e = htop(&heap[c]);
 	struct msg *m = e->m;
-	size_t pos, end, i, n;
+	size_t pos, end, n;
 	struct job *j;
-	int r, dying;
+	int r;
 
 	hdel(&heap[c], e);
 	fnmake(&fn, ch[c].name, m->id, 1);
@@ -1324,26 +1325,12 @@ job_open(int c)
 	j->jnext = NULL;
 	*ch[c].jobtail = j;
 	ch[c].jobtail = &j->jnext;
-	dying = now > m->birth + (time_t)ctl.lifetime;
-	if (dying && j->nrcpt) {
-		static const char why[] = "I'm not going to try again; "
-		    "this message has been in the queue too long.\n";
-
-		for (i = 0; i < j->nrcpt; i++) {
-			const char *a = j->file.s + j->rcpt[i] + 1;
-			bounce_add(a, str_len(a), why, sizeof why - 1);
-		}
-		if (bounce_flush(m->id) == 0) {
-			for (i = 0; i < j->nrcpt; i++)
-				if (mark(j, j->rcpt[i]) == -1) {
-					mark_trouble(j);
-					break;
-				}
-			if (fsync(j->fd) == -1)
-				mark_trouble(j);
-		}
-		j->next = j->nrcpt;
-	}
+	/*
+	 * qmail-send(8): past queuelifetime the message is tried once
+	 * more, and a temporary failure on this pass counts as permanent
+	 * (report()).
+	 */
+	j->dying = now > m->birth + (time_t)ctl.lifetime;
 	if (c == REMOTE && j->next < j->nrcpt) {
 		jfile = j->file.s;
 		qsort(j->rcpt, j->nrcpt, sizeof *j->rcpt, domcmp);
@@ -1434,7 +1421,8 @@ result(unsigned long d, const char *kind, const char *t, size_t n)
  * One report for slot s of channel c; rec[0..n-1] are the recipients'
  * records, rec[n] the final one, each "status text NUL".  A recipient
  * is delivered when its record is r and the final record is K; failed
- * for good when its record is h, or r with a final D; otherwise deferred.
+ * for good when its record is h, or r with a final D; otherwise deferred,
+ * or failed for good if the pass began past queuelifetime.
  */
 static void
 report(int c, size_t s, char *const *rec)
@@ -1443,6 +1431,9 @@ report(int c, size_t s, char *const *rec)
 	struct slot *sl = &k->slot[s];
 	struct job *j = sl->j;
 	const char *addr, *t, *fin = rec[sl->n];
+	static const char toolong[] = "I'm not going to try again; "
+	    "this message has been in the queue too long.\n";
+	static struct sa why;
 	unsigned char ok[BATCH_MAX], fail[BATCH_MAX];
 	size_t i, off;
 	int marked = 0, bounced;
@@ -1461,6 +1452,19 @@ report(int c, size_t s, char *const *rec)
 			fail[i] = 1;
 			result(sl->dno + i, "failure", t, str_len(t));
 			bounce_add(addr, str_len(addr), t, str_len(t));
+		} else if ((st == 's' || (st == 'r' && fin[0] == 'Z')) &&
+		    j->dying) {
+			why.len = 0;
+			if (sa_cats(&why, t) == -1)
+				nomem();
+			if (why.len && why.s[why.len - 1] != '\n' &&
+			    sa_catc(&why, '\n') == -1)
+				nomem();
+			if (sa_cats(&why, toolong) == -1)
+				nomem();
+			fail[i] = 1;
+			result(sl->dno + i, "failure", why.s, why.len);
+			bounce_add(addr, str_len(addr), why.s, why.len);
 		} else if (st == 's' || (st == 'r' && fin[0] == 'Z')) {
 			result(sl->dno + i, "deferral", t, str_len(t));
 		} else {

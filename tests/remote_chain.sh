@@ -404,3 +404,32 @@ as_user qmailr qmail-tcpok || notok "qmail-tcpok exits 0"
 qmail-tcpto > "$T/tcpto" 2>&1
 if [ ! -s "$T/tcpto" ]; then ok "qmail-tcpok clears it"
 else notok "qmail-tcpok clears it"; cat "$T/tcpto"; fi
+
+# batching is per domain, whatever its case: two domains on one MX, two
+# transactions
+printf 'Subject: two domains\n\nmixed\n' |
+    as_user "$U" qmail-inject -f "$U@s.test" y1@batch.test z@rej.test \
+    y2@BATCH.test || notok "qmail-inject exits 0"
+m=$(msgid z@rej.test)
+wait_msg_end "$m" 15
+c=$(conns "$T/a" y1@batch.test)/$(conns "$T/a" z@rej.test)
+if [ "$c" = "1 2 1/1 1 1" ]; then
+	ok "batch: one transaction per domain, the domain's case ignored"
+else notok "batch: one transaction per domain, the domain's case ignored ($c)"; fi
+
+# past queuelifetime: one last attempt at the silent host, whose
+# temporary failure is now permanent: a bounce with its text
+m=$(msgid u@silent.test)
+echo 1 > "$QHOME/control/queuelifetime"
+kill -HUP "$SENDPID"
+sleep 1.1
+kill -ALRM "$SENDPID"
+if wait_bounce u@silent.test 15 && b=$(bounce_for u@silent.test) &&
+    grep -A1 '^Connected to 10\.231\.0\.15 but greeting failed\.$' "$b" |
+    grep -qx "I'm not going to try again; this message has been in the queue too long\."
+then ok "past queuelifetime: the last attempt's deferral is bounced"
+else notok "past queuelifetime: the last attempt's deferral is bounced"; cat "$SLOG"; fi
+if [ "$(grep -c "^starting delivery [0-9]*: msg $m to remote u@silent.test\$" "$SLOG")" = 2 ] &&
+    [ "$(grep -c CONNECT "$T/e/log")" = 2 ]; then
+	ok "past queuelifetime: tried once more first"
+else notok "past queuelifetime: tried once more first"; fi
