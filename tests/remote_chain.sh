@@ -11,7 +11,8 @@
 # not do on demand: refusing or deferring chosen recipients, silence.
 # Covered: delivery and the log lines, a 5xx recipient bounced while the
 # others arrive, 4xx deferral then ALRM, a silent host and tcpto, null
-# MX, MX fallback, a forward of a message with bare CR and LF, batching.
+# MX, MX fallback, a forward of a message with bare CR and LF, batching,
+# the last attempt past queuelifetime.
 NN_PREFIX=qmc
 . "$QSRC/tests/lib.sh"
 . "$QSRC/tests/lib-netns.sh"
