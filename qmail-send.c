@@ -942,6 +942,60 @@ copyfile(int fd, const char *f)
 }
 
 /*
+ * Per-recipient VERP (envelopes(5)): a sender prefix@host-@[] becomes
+ * prefix box=domain@host for recipient box@domain.  Any other sender, or
+ * a recipient without '@', is copied as it is.  1 if expanded, else 0.
+ */
+static int
+verp_sender(struct sa *out, const struct sa *sender, const char *r, size_t rl)
+{
+	size_t at, rat, n = sender->len;
+
+	out->len = 0;
+	if (n > 4 && byte_equal(sender->s + n - 4, 4, "-@[]") &&
+	    (at = byte_rchr(sender->s, n - 4, '@')) < n - 4 &&
+	    (rat = byte_rchr(r, rl, '@')) < rl) {
+		if (sa_catb(out, sender->s, at) == -1 ||
+		    sa_catb(out, r, rat) == -1 || sa_catc(out, '=') == -1 ||
+		    sa_catb(out, r + rat + 1, rl - rat - 1) == -1 ||
+		    sa_catc(out, '@') == -1 ||
+		    sa_catb(out, sender->s + at + 1, n - 4 - at - 1) == -1)
+			nomem();
+		return 1;
+	}
+	if (sa_cat(out, sender) == -1)
+		nomem();
+	return 0;
+}
+
+/*
+ * The bounce for a VERP sender goes to the address expanded for the first
+ * failed recipient (the first "<addr>:" line of bounce file bf), so the
+ * owner learns who failed; otherwise to the sender as it is.
+ */
+static void
+bounce_rcpt(struct sa *rcpt, const struct sa *sender, const char *bf)
+{
+	char b[1024];
+	ssize_t got = -1;
+	size_t e;
+	int fd;
+
+	if ((fd = open(bf, O_RDONLY | O_CLOEXEC)) != -1) {
+		got = read(fd, b, sizeof b);
+		close(fd);
+	}
+	if (got > 1 && b[0] == '<' &&
+	    (e = byte_chr(b, (size_t)got, '>')) < (size_t)got) {
+		verp_sender(rcpt, sender, b + 1, e - 1);
+		return;
+	}
+	rcpt->len = 0;
+	if (sa_cat(rcpt, sender) == -1)
+		nomem();
+}
+
+/*
  * Queue the bounce for message id through qmail-queue (as qmails, so its
  * Received line says "invoked for bounce"): 0 done or nothing to do, -1
  * try again later.
@@ -982,8 +1036,8 @@ bounce_inject(struct msg *m)
 		if (sa_cat(&rcpt, &ctl.dbto) == -1 || sa_catc(&rcpt, '@') == -1 ||
 		    sa_cat(&rcpt, &ctl.dbhost) == -1)
 			nomem();
-	} else if (sa_cat(&rcpt, &sender) == -1)
-		nomem();
+	} else
+		bounce_rcpt(&rcpt, &sender, fn.s);
 	envl.len = 0;
 	if (sa_cats(&envl, dbl ? "F#@[]" : "F") == -1 || sa_catc(&envl, 0) == -1 ||
 	    sa_catc(&envl, 'T') == -1 || sa_cat(&envl, &rcpt) == -1 ||
@@ -1354,7 +1408,7 @@ static void
 job_dispatch(struct job *j)
 {
 	struct chan *k = &ch[j->c];
-	static struct sa req;
+	static struct sa req, vsender;
 	const char *a, *b;
 	size_t s, n, i, la, lb;
 	char sl[2];
@@ -1363,7 +1417,8 @@ job_dispatch(struct job *j)
 	a = j->file.s + j->rcpt[j->next] + 1;
 	la = str_len(a);
 	n = 1;
-	if (j->c == REMOTE)
+	/* a VERP sender differs per recipient: one recipient a request */
+	if (!verp_sender(&vsender, &j->sender, a, la) && j->c == REMOTE)
 		while (n < BATCH_MAX && j->next + n < j->nrcpt) {
 			b = j->file.s + j->rcpt[j->next + n] + 1;
 			lb = str_len(b);
@@ -1383,7 +1438,7 @@ job_dispatch(struct job *j)
 	fnmake(&fn, "mess", j->m->id, 1);
 	req.len = 0;
 	if (sa_catb(&req, sl, 2) == -1 || sa_catb(&req, fn.s, fn.len + 1) == -1 ||
-	    sa_cat(&req, &j->sender) == -1 || sa_catc(&req, 0) == -1)
+	    sa_cat(&req, &vsender) == -1 || sa_catc(&req, 0) == -1)
 		nomem();
 	for (i = 0; i < n; i++) {
 		b = j->file.s + j->rcpt[k->slot[s].first + i] + 1;
