@@ -53,14 +53,14 @@ answer(char kind, const char *text)
 int
 main(void)
 {
-	struct rcv_qq qq, *q = NULL;
+	struct rcv_msg m, *q = NULL;
 	struct sa sender = SA_INIT, rcpts = SA_INIT, addr = SA_INIT;
 	struct sa hdr = SA_INIT, text = SA_INIT;
 	unsigned long timeout, session, nrcpts = 0;
 	size_t total, mlen, used;
 	const char *why = NULL, *res, *remoteip, *remotehost, *local;
 	char num[FMT_ULONG * 2 + 16];
-	int code, perm, perm82;
+	int code, perm;
 	size_t n;
 
 	sig_ignore(SIGPIPE);
@@ -86,14 +86,14 @@ main(void)
 	    ns_getlen(&in, &mlen, total) != 1 ||
 	    (used = rcv_nslen(mlen) + mlen) > total)
 		_exit(1);
-	if (rcv_qq_start(&qq) == -1)
+	if (rcv_open(&m) == -1)
 		why = "Zqqt failure (#4.3.0)";
 	else {
-		q = &qq;
+		q = &m;
 		if (rcv_received(&hdr, "QMQP", local, remoteip, remotehost,
 		    env_get("TCPREMOTEINFO"), NULL) == -1)
 			_exit(1);
-		rcv_qq_puthdr(q, hdr.s, hdr.len);
+		qq_put(&q->qq, hdr.s, hdr.len);
 	}
 	if (rcv_copy(&in, q, mlen, 0) == -1 || ns_getcomma(&in) != 1)
 		_exit(1);
@@ -123,19 +123,18 @@ main(void)
 		why = "Dno recipients (#5.1.3)";
 	if (why) {
 		if (q)
-			rcv_qq_abort(q);
+			qq_kill(&q->qq);
 		answer(why[0], why + 1);
 	}
-	code = rcv_qq_finish(q, sender.s, sender.len, rcpts.s, rcpts.len,
-	    &text, &perm82);
+	code = rcv_close(q, &sender, &rcpts);
 	if (code != 0) {
-		res = rcv_qq_text(code, &text, perm82, &perm);
+		res = rcv_qq_text(q, code, &text, &perm);
 		answer(perm ? 'D' : 'Z', res);
 	}
 	memcpy(num, "ok ", 3), n = 3;
 	n += fmt_ulong(num + n, (unsigned long)time(NULL));
 	memcpy(num + n, " qp ", 4), n += 4;
-	n += fmt_ulong(num + n, (unsigned long)qq.pid);
+	n += fmt_ulong(num + n, (unsigned long)m.qq.pid);
 	num[n] = 0;
 	answer('K', num);
 }

@@ -91,12 +91,12 @@ getbytes(struct sa *x, size_t n)
 static int
 package(void)
 {
-	struct rcv_qq qq, *q = NULL;
+	struct rcv_msg m, *q = NULL;
 	struct sa text = SA_INIT;
 	size_t mlen, rlen, alen, used, i;
 	const char *why = NULL, *res = "";
 	char first, num[FMT_ULONG * 2 + 16];
-	int crlf, code = 0, perm = 0, perm82, r;
+	int crlf, code = 0, perm = 0, r;
 	unsigned long accepted = 0, n;
 	char kind;
 
@@ -115,14 +115,14 @@ package(void)
 	--mlen;
 	if (databytes && mlen > databytes)
 		why = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
-	else if (rcv_qq_start(&qq) == -1)
+	else if (rcv_open(&m) == -1)
 		why = "Zqqt failure (#4.3.0)";
 	else {
-		q = &qq;
+		q = &m;
 		if (rcv_received(&hdr, "QMTP", local, remoteip, remotehost,
 		    remoteinfo, NULL) == -1)
 			bye(1);
-		rcv_qq_puthdr(q, hdr.s, hdr.len);
+		qq_put(&q->qq, hdr.s, hdr.len);
 	}
 	if (rcv_copy(&in, q, mlen, crlf) == -1 || ns_getcomma(&in) != 1)
 		bye(1);
@@ -169,19 +169,18 @@ package(void)
 	if (ns_getcomma(&in) != 1)
 		bye(1);
 	if (q && (why || accepted == 0)) {
-		rcv_qq_abort(q);
+		qq_kill(&q->qq);
 		q = NULL;
 	} else if (q) {
-		code = rcv_qq_finish(q, sender.s, sender.len, rcpts.s, rcpts.len,
-		    &text, &perm82);
+		code = rcv_close(q, &sender, &rcpts);
 		if (code == 0) {
 			memcpy(num, "ok ", 3), n = 3;
 			n += fmt_ulong(num + n, (unsigned long)time(NULL));
 			memcpy(num + n, " qp ", 4), n += 4;
-			n += fmt_ulong(num + n, (unsigned long)qq.pid);
+			n += fmt_ulong(num + n, (unsigned long)m.qq.pid);
 			num[n] = 0;
 		} else
-			res = rcv_qq_text(code, &text, perm82, &perm);
+			res = rcv_qq_text(q, code, &text, &perm);
 	}
 	for (i = 0; i < status.len; i++) {
 		switch (status.s[i]) {

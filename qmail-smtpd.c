@@ -450,7 +450,7 @@ smtp_rcpt(void)
 enum { S_BOL, S_DOT, S_DOTCR, S_MID, S_CR };
 
 struct body {
-	struct rcv_qq	*qq;
+	struct rcv_msg	*m;
 	char		 ob[BUF_SIZE];
 	size_t		 on;
 	int		 bare;	/* a bare CR or LF was seen */
@@ -460,7 +460,7 @@ static void
 emit(struct body *b, char c)
 {
 	if (b->on == sizeof b->ob) {
-		rcv_qq_put(b->qq, b->ob, b->on);
+		rcv_put(b->m, b->ob, b->on);
 		b->on = 0;
 	}
 	b->ob[b->on++] = c;
@@ -505,7 +505,7 @@ read_data(struct body *b)
 				if (c == '\n') {
 					buf_seek(&in, i + 1);
 					if (b->on)
-						rcv_qq_put(b->qq, b->ob, b->on);
+						rcv_put(b->m, b->ob, b->on);
 					return;
 				}
 				b->bare = 1;	/* ".<CR>x": a bare CR */
@@ -532,13 +532,13 @@ read_data(struct body *b)
 static void
 smtp_data(void)
 {
-	struct rcv_qq qq;
+	struct rcv_msg m;
 	struct body b;
 	struct sa text = SA_INIT;
 	const char *why;
 	char num[FMT_ULONG * 2 + 16];
 	size_t n;
-	int code, perm, perm82;
+	int code, perm;
 
 	if (!seenmail) {
 		err("503", "5.5.1", "MAIL first (#5.5.1)");
@@ -552,7 +552,7 @@ smtp_data(void)
 		err("501", "5.5.4", "syntax: DATA takes no argument (#5.5.4)");
 		return;
 	}
-	if (rcv_qq_start(&qq) == -1) {
+	if (rcv_open(&m) == -1) {
 		reply("451", "4.3.0", "qqt failure (#4.3.0)");
 		return;
 	}
@@ -560,35 +560,34 @@ smtp_data(void)
 	    local, remoteip, remotehost, remoteinfo,
 	    case_equals(remotehost, helo.s) ? NULL : helo.s) == -1)
 		die_nomem_smtp();
-	rcv_qq_puthdr(&qq, tmp.s, tmp.len);
+	qq_put(&m.qq, tmp.s, tmp.len);
 	reply("354", NULL, "go ahead");
 	memset(&b, 0, sizeof b);
-	b.qq = &qq;
+	b.m = &m;
 	read_data(&b);
-	if (b.bare || qq.hops > RCV_MAXHOPS ||
-	    (databytes && qq.bytes > databytes)) {
-		rcv_qq_abort(&qq);
+	if (b.bare || m.hops > RCV_MAXHOPS ||
+	    (databytes && m.bytes > databytes)) {
+		qq_kill(&m.qq);
 		if (b.bare)
 			reply("554", "5.6.0", "bare LF or CR not allowed, see RFC 5321 2.3.8 (#5.6.0)");
-		else if (qq.hops > RCV_MAXHOPS)
+		else if (m.hops > RCV_MAXHOPS)
 			reply("554", "5.4.6", "too many hops, this message is looping (#5.4.6)");
 		else
 			reply("552", "5.3.4", "sorry, that message size exceeds my databytes limit (#5.3.4)");
 		reset();
 		return;
 	}
-	code = rcv_qq_finish(&qq, mailfrom.s, mailfrom.len, rcpts.s, rcpts.len,
-	    &text, &perm82);
+	code = rcv_close(&m, &mailfrom, &rcpts);
 	if (code == 0) {
 		n = 0;
 		memcpy(num, "ok ", 3), n = 3;
 		n += fmt_ulong(num + n, (unsigned long)time(NULL));
 		memcpy(num + n, " qp ", 4), n += 4;
-		n += fmt_ulong(num + n, (unsigned long)qq.pid);
+		n += fmt_ulong(num + n, (unsigned long)m.qq.pid);
 		num[n] = 0;
 		reply("250", "2.6.0", num);
 	} else {
-		why = rcv_qq_text(code, &text, perm82, &perm);
+		why = rcv_qq_text(&m, code, &text, &perm);
 		if (perm)
 			reply("554", strstr(why, "(#") ? NULL : "5.3.0", why);
 		else
