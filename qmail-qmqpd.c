@@ -30,8 +30,6 @@
 const char prog[] = "qmail-qmqpd";
 
 #define QMQP_PACKAGE	(1UL << 40)	/* a longer length is nonsense: close */
-#define DEF_TIMEOUT	1200
-#define DEF_SESSION	3600
 
 static char inspace[BUF_SIZE], outspace[BUF_SIZE];
 static struct buf in = BUF_INIT(0, inspace);
@@ -56,31 +54,20 @@ main(void)
 	struct rcv_msg m, *q = NULL;
 	struct sa sender = SA_INIT, rcpts = SA_INIT, addr = SA_INIT;
 	struct sa hdr = SA_INIT, text = SA_INIT;
-	unsigned long timeout, session, nrcpts = 0;
+	struct rcv_peer peer;
+	unsigned long nrcpts = 0;
 	size_t total, mlen, used;
-	const char *why = NULL, *res, *remoteip, *remotehost, *local;
-	char num[FMT_ULONG * 2 + 16];
+	const char *why = NULL, *res;
+	char num[RCV_OKLEN];
+	time_t deadline;
 	int code, perm;
-	size_t n;
 
 	sig_ignore(SIGPIPE);
 	if (chdir(conf_qmail) == -1)
 		die_temp_sys("unable to chdir to ", conf_qmail);
-	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
-	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1)
+	if (rcv_timeouts(&in, &out, &deadline) == -1)
 		die_temp_sys("unable to read controls");
-	if (timeout == 0 || timeout > 86400)
-		timeout = DEF_TIMEOUT;
-	in.timeout = out.timeout = (int)timeout;
-	if (session)
-		in.deadline = out.deadline = time(NULL) + (time_t)session;
-	if ((remoteip = env_get("TCPREMOTEIP")) == NULL)
-		remoteip = "unknown";
-	if ((remotehost = env_get("TCPREMOTEHOST")) == NULL)
-		remotehost = "unknown";
-	if ((local = env_get("TCPLOCALHOST")) == NULL &&
-	    (local = env_get("TCPLOCALIP")) == NULL)
-		local = "unknown";
+	rcv_peer(&peer);
 
 	if (ns_getlen(&in, &total, QMQP_PACKAGE) != 1 ||
 	    ns_getlen(&in, &mlen, total) != 1 ||
@@ -90,8 +77,8 @@ main(void)
 		why = "Zqqt failure (#4.3.0)";
 	else {
 		q = &m;
-		if (rcv_received(&hdr, "QMQP", local, remoteip, remotehost,
-		    env_get("TCPREMOTEINFO"), NULL) == -1)
+		if (rcv_received(&hdr, "QMQP", peer.local, peer.remoteip,
+		    peer.remotehost, peer.remoteinfo, NULL) == -1)
 			_exit(1);
 		qq_put(&q->qq, hdr.s, hdr.len);
 	}
@@ -131,10 +118,5 @@ main(void)
 		res = rcv_qq_text(q, code, &text, &perm);
 		answer(perm ? 'D' : 'Z', res);
 	}
-	memcpy(num, "ok ", 3), n = 3;
-	n += fmt_ulong(num + n, (unsigned long)time(NULL));
-	memcpy(num + n, " qp ", 4), n += 4;
-	n += fmt_ulong(num + n, (unsigned long)m.qq.pid);
-	num[n] = 0;
-	answer('K', num);
+	answer('K', rcv_okline(num, m.qq.pid));
 }

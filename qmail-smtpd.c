@@ -35,8 +35,6 @@ const char prog[] = "qmail-smtpd";
 #define SMTP_LINE	1000	/* bytes in a command line with its CR LF; RFC 5321 4.5.3.1.4 asks 512 */
 #define SMTP_RCPTS	1000	/* recipients in one message; RFC 5321 4.5.3.1.8 asks 100 */
 #define SMTP_ERRORS	20	/* protocol errors before 421 and goodbye */
-#define DEF_TIMEOUT	1200	/* control/timeoutsmtpd: seconds per read or write */
-#define DEF_SESSION	3600	/* control/timeoutsmtpdsession: seconds per connection */
 
 static char inspace[BUF_SIZE], outspace[BUF_SIZE];
 static struct buf in = BUF_INIT(0, inspace);
@@ -46,9 +44,9 @@ static struct sa me, greeting, localiphost;
 static struct sa line, arg, addr, helo, mailfrom, rcpts, tmp;
 static struct cmap bmf;
 static struct rcv_hosts hosts;
-static unsigned long databytes, timeout, session;
+static unsigned long databytes;
 static time_t deadline;
-static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
+static struct rcv_peer peer;
 static int esmtp;	/* EHLO seen: enhanced status codes in replies */
 static int seenmail, utf8, flagbmf, errors;
 static unsigned long nrcpts;
@@ -418,8 +416,8 @@ smtp_rcpt(void)
 		reply("452", "4.5.3", "too many recipients (#4.5.3)");
 		return;
 	}
-	if (relayclient) {
-		if (sa_cats(&addr, relayclient) == -1)
+	if (peer.relayclient) {
+		if (sa_cats(&addr, peer.relayclient) == -1)
 			die_nomem_smtp();
 	} else {
 		r = rcv_hosts_allowed(&hosts, addr.s, addr.len);
@@ -536,8 +534,7 @@ smtp_data(void)
 	struct body b;
 	struct sa text = SA_INIT;
 	const char *why;
-	char num[FMT_ULONG * 2 + 16];
-	size_t n;
+	char num[RCV_OKLEN];
 	int code, perm;
 
 	if (!seenmail) {
@@ -557,8 +554,8 @@ smtp_data(void)
 		return;
 	}
 	if (rcv_received(&tmp, utf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP",
-	    local, remoteip, remotehost, remoteinfo,
-	    case_equals(remotehost, helo.s) ? NULL : helo.s) == -1)
+	    peer.local, peer.remoteip, peer.remotehost, peer.remoteinfo,
+	    case_equals(peer.remotehost, helo.s) ? NULL : helo.s) == -1)
 		die_nomem_smtp();
 	qq_put(&m.qq, tmp.s, tmp.len);
 	reply("354", NULL, "go ahead");
@@ -578,15 +575,9 @@ smtp_data(void)
 		return;
 	}
 	code = rcv_close(&m, &mailfrom, &rcpts);
-	if (code == 0) {
-		n = 0;
-		memcpy(num, "ok ", 3), n = 3;
-		n += fmt_ulong(num + n, (unsigned long)time(NULL));
-		memcpy(num + n, " qp ", 4), n += 4;
-		n += fmt_ulong(num + n, (unsigned long)m.qq.pid);
-		num[n] = 0;
-		reply("250", "2.6.0", num);
-	} else {
+	if (code == 0)
+		reply("250", "2.6.0", rcv_okline(num, m.qq.pid));
+	else {
 		why = rcv_qq_text(&m, code, &text, &perm);
 		if (perm)
 			reply("554", strstr(why, "(#") ? NULL : "5.3.0", why);
@@ -675,8 +666,6 @@ static void
 setup(void)
 {
 	struct sa x = SA_INIT;
-	const char *e;
-	unsigned long u;
 
 	if (chdir(conf_qmail) == -1)
 		die_control();
@@ -687,37 +676,18 @@ setup(void)
 		die_control();
 	if (ctl_rldef(&localiphost, "control/localiphost", me.s) == -1)
 		die_control();
-	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
-	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1 ||
-	    ctl_readulong(&databytes, "control/databytes", 0) == -1)
+	if (rcv_timeouts(&in, &out, &deadline) == -1 ||
+	    rcv_databytes(&databytes) == -1)
 		die_control();
-	if ((e = env_get("DATABYTES")) != NULL &&
-	    scan_ulong(e, str_len(e), &u) == str_len(e) && *e)
-		databytes = u;
 	if (ctl_readfile(&x, "control/badmailfrom") == -1 ||
 	    (x.len && cmap_init(&bmf, x.s, x.len, 0) == -1))
 		die_control();
 	sa_free(&x);
 	if (rcv_hosts_init(&hosts) == -1)
 		die_control();
-	if (timeout == 0 || timeout > 86400)
-		timeout = DEF_TIMEOUT;
-	in.timeout = out.timeout = (int)timeout;
-	if (session) {
-		deadline = time(NULL) + (time_t)session;
-		in.deadline = out.deadline = deadline;
-	}
-	if ((remoteip = env_get("TCPREMOTEIP")) == NULL)
-		remoteip = "unknown";
-	if ((remotehost = env_get("TCPREMOTEHOST")) == NULL)
-		remotehost = "unknown";
-	remoteinfo = env_get("TCPREMOTEINFO");
-	if ((local = env_get("TCPLOCALHOST")) == NULL &&
-	    (local = env_get("TCPLOCALIP")) == NULL)
-		local = "unknown";
-	relayclient = env_get("RELAYCLIENT");
+	rcv_peer(&peer);
 	/* no HELO yet: the Received line names the peer once, as qmail's */
-	if (sa_copys(&helo, remotehost) == -1 || sa_str(&helo) == NULL)
+	if (sa_copys(&helo, peer.remotehost) == -1 || sa_str(&helo) == NULL)
 		die_nomem_smtp();
 }
 

@@ -13,6 +13,7 @@
 #include "cdb.h"
 #include "date.h"
 #include "die.h"
+#include "proc.h"
 #include "rcv.h"
 
 int
@@ -263,4 +264,64 @@ rcv_nslen(unsigned long len)
 	while (len >= 10)
 		len /= 10, ++d;
 	return d + 2;
+}
+
+void
+rcv_peer(struct rcv_peer *p)
+{
+	if ((p->remoteip = env_get("TCPREMOTEIP")) == NULL)
+		p->remoteip = "unknown";
+	if ((p->remotehost = env_get("TCPREMOTEHOST")) == NULL)
+		p->remotehost = "unknown";
+	p->remoteinfo = env_get("TCPREMOTEINFO");
+	if ((p->local = env_get("TCPLOCALHOST")) == NULL &&
+	    (p->local = env_get("TCPLOCALIP")) == NULL)
+		p->local = "unknown";
+	p->relayclient = env_get("RELAYCLIENT");
+}
+
+#define DEF_TIMEOUT	1200	/* control/timeoutsmtpd: seconds a read or write */
+#define DEF_SESSION	3600	/* control/timeoutsmtpdsession: seconds a connection */
+
+int
+rcv_timeouts(struct buf *in, struct buf *out, time_t *deadline)
+{
+	unsigned long timeout, session;
+
+	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
+	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1)
+		return -1;
+	if (timeout == 0 || timeout > 86400)
+		timeout = DEF_TIMEOUT;
+	in->timeout = out->timeout = (int)timeout;
+	*deadline = session ? time(NULL) + (time_t)session : 0;
+	in->deadline = out->deadline = *deadline;
+	return 0;
+}
+
+int
+rcv_databytes(unsigned long *n)
+{
+	const char *e;
+	unsigned long u;
+
+	if (ctl_readulong(n, "control/databytes", 0) == -1)
+		return -1;
+	if ((e = env_get("DATABYTES")) != NULL && *e &&
+	    scan_ulong(e, str_len(e), &u) == str_len(e))
+		*n = u;
+	return 0;
+}
+
+char *
+rcv_okline(char *s, pid_t pid)
+{
+	size_t n = 3;
+
+	memcpy(s, "ok ", 3);
+	n += fmt_ulong(s + n, (unsigned long)time(NULL));
+	memcpy(s + n, " qp ", 4), n += 4;
+	n += fmt_ulong(s + n, (unsigned long)pid);
+	s[n] = '\0';
+	return s;
 }

@@ -11,6 +11,7 @@
 #define RCV_H
 
 #include <sys/types.h>
+#include <time.h>
 
 #include "control.h"
 #include "io.h"
@@ -55,6 +56,32 @@ const char *rcv_qq_text(const struct rcv_msg *, int, struct sa *, int *);
  */
 int	 rcv_copy(struct buf *, struct rcv_msg *, unsigned long, int);
 size_t	 rcv_nslen(unsigned long);	/* bytes of "len:" and "," around a netstring */
+
+/*
+ * The connection as tcpserver describes it: TCPREMOTEIP, TCPREMOTEHOST
+ * and TCPLOCALHOST (else TCPLOCALIP), "unknown" where unset; TCPREMOTEINFO
+ * and RELAYCLIENT, NULL where unset.
+ */
+struct rcv_peer {
+	const char	*remoteip;
+	const char	*remotehost;
+	const char	*remoteinfo;
+	const char	*local;
+	const char	*relayclient;
+};
+void	 rcv_peer(struct rcv_peer *);
+/*
+ * control/timeoutsmtpd (seconds per read or write, default 1200; 0 or more
+ * than a day mean the default) and control/timeoutsmtpdsession (seconds
+ * per connection, default 3600; 0 none) set on both bufs.  Returns the
+ * session's deadline (0 none) in *deadline.
+ */
+int	 rcv_timeouts(struct buf *, struct buf *, time_t *);
+/* control/databytes, or $DATABYTES when it is a number; 0 is no limit */
+int	 rcv_databytes(unsigned long *);
+/* the text of a message accepted, "ok TIME qp PID", into RCV_OKLEN bytes */
+#define RCV_OKLEN	(2 * FMT_ULONG + 8)
+char	*rcv_okline(char *, pid_t);
 
 /*
  * qmail's Received line:

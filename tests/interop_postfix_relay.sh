@@ -60,48 +60,24 @@ mkdir -p "$PF/etc"
 mkdir -m 755 "$PF/spool"
 mkdir -m 700 "$PF/data"
 chown postfix "$PF/data"
-cat > "$PF/etc/main.cf" <<M
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
-myhostname = pf.interop.example
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_peername_lookup = no
-alias_maps =
-alias_database =
-local_recipient_maps =
-relayhost = [127.0.0.1]:$SPORT
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-M
-cat > "$PF/etc/master.cf" <<M
-127.0.0.1:$PPORT inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-M
+# main.cf and master.cf through postconf: Postfix's shipped services
+# without chroot, its smtpd only on 127.0.0.1:$PPORT
+: > "$PF/etc/main.cf"
+cp /usr/share/postfix/master.cf.dist "$PF/etc/master.cf"
+pc() { /usr/sbin/postconf -c "$PF/etc" "$@" > "$TESTTMP/interop.postconf" 2>&1 ||
+	{ notok "interop: postconf $*"; cat "$TESTTMP/interop.postconf"; exit 1; }; }
+pc -e compatibility_level=3.6 "queue_directory=$PF/spool" \
+    "data_directory=$PF/data" "maillog_file=$PF/maillog" \
+    "maillog_file_prefixes=$PF" myhostname=pf.interop.example \
+    mydestination= inet_interfaces=127.0.0.1 inet_protocols=ipv4 \
+    mynetworks=127.0.0.0/8 smtpd_peername_lookup=no alias_maps= \
+    alias_database= local_recipient_maps= \
+    "relayhost=[127.0.0.1]:$SPORT" smtp_dns_support_level=disabled \
+    smtp_tls_security_level=none \
+    "import_environment=MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C"
+pc -F '*/*/chroot = n'
+pc -MX smtp/inet
+pc -M "127.0.0.1:$PPORT/inet = 127.0.0.1:$PPORT inet n - n - - smtpd"
 if pf start; then ok "interop: Postfix starts with its own configuration"
 else notok "interop: Postfix starts with its own configuration"; cat "$PF/maillog" 2> /dev/null; exit 1; fi
 i=0	# ready when its smtpd answers
