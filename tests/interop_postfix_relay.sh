@@ -38,7 +38,7 @@ pf_stop() {	# stop it and wait until its master is gone
 	fi
 	return 0
 }
-trap 'pf_stop; stop_srv; send_stop; cp "$PF/maillog" "$TESTTMP/interop.maillog" 2> /dev/null; rm -rf "$PF"' EXIT
+trap 'pf_stop; stop_srv; send_stop; cp "$PF/maillog" "$TESTTMP/interop.maillog" 2> /dev/null; rm -rf "$PF" "$MD" "$A/.qmail-default"' EXIT
 trap 'exit 1' INT TERM HUP
 
 # ---- the suite: example.test delivered to the alias user's Maildir
@@ -48,6 +48,7 @@ echo example.test > "$QHOME/control/locals"
 echo example.test > "$QHOME/control/rcpthosts"
 A=$QHOME/alias
 MD=$A/Maildir
+rm -rf "$MD"	# an earlier test may have left mail there
 mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
 echo ./Maildir/ > "$A/.qmail-default"
 chown -R alias:qmail "$MD" "$A/.qmail-default"

@@ -22,7 +22,7 @@ done
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 [ -x "$SOURCE" ] || { skip "load: smtp-source (postfix) is not installed"; exit 0; }
 
-trap 'stop_srv; send_stop' EXIT
+trap 'stop_srv; send_stop; rm -rf "$QHOME/alias/Maildir" "$QHOME/alias/.qmail-default"' EXIT
 trap 'exit 1' INT TERM HUP
 reset_home
 echo test.example > "$QHOME/control/me"
@@ -36,6 +36,7 @@ echo 20 > "$QHOME/control/concurrencylocal"
 # the alias user, whose .qmail-default delivers into its Maildir.
 A=$QHOME/alias
 MD=$A/Maildir
+rm -rf "$MD"	# an earlier test may have left mail there
 mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
 echo ./Maildir/ > "$A/.qmail-default"
 chmod 644 "$A/.qmail-default"
