@@ -44,6 +44,7 @@ if [ "$QIDS" = system ]; then
 	chown -R alias:qmail "$MD" "$A/.qmail-default"
 fi
 
+: > "$SLOG"	# the counts below are of this run only
 send_start
 start_srv $PORT -c 100 -b 256 -- "$QHOME/bin/qmail-smtpd" || exit 1
 
