@@ -14,7 +14,10 @@
 # Environment: BENCH_DIR (/var/tmp/qmbench: must be a real disk, not
 # tmpfs, or fsync costs nothing), BENCH_N, BENCH_CONC, BENCH_PORT (first of
 # six loopback ports, default 20750), BENCH_USER (qmbench, created if
-# missing, home BENCH_DIR/user), BENCH_ONLY (suite or postfix).
+# missing, home BENCH_DIR/user), BENCH_ONLY (suite or postfix),
+# BENCH_USERS (cdb: give the suite a users/cdb for the bench user, made
+# with qmail-pw2u and qmail-newu as INSTALL does, so that qmail-lspawn
+# needs no qmail-getpw per delivery; default: none, the passwd lookup).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BENCH_DIR:-/var/tmp/qmbench}
@@ -23,6 +26,7 @@ CONC=${BENCH_CONC:-1 10 50}
 P0=${BENCH_PORT:-20750}
 U=${BENCH_USER:-qmbench}
 ONLY=${BENCH_ONLY:-}
+USERS=${BENCH_USERS:-}
 SUITE_SMTP=$P0 SINK=$((P0 + 1)) PF_SMTP=$((P0 + 2))
 SIZE=2048
 
@@ -144,6 +148,11 @@ suite_start() {
 	printf 'example.test\nbench.test\n' > "$c/rcpthosts"
 	echo ":127.0.0.1:$SINK" > "$c/smtproutes"
 	echo 100 > "$c/concurrencylocal"; echo 100 > "$c/concurrencyremote"
+	if [ "$USERS" = cdb ]; then
+		getent passwd "$U" | "$S/home/bin/qmail-pw2u" > "$S/home/users/assign" &&
+		    (cd "$S/home" && bin/qmail-newu) ||
+			die "cannot make users/cdb (BENCH_USERS=cdb)"
+	fi
 	(cd "$S/home" && exec setsid env - PATH="$S/home/bin:/usr/bin:/bin" \
 	    bin/qmail-start ./Maildir/ > "$B/out/suite.log" 2>&1 < /dev/null) &
 	SENDPID=$!
