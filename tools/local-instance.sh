@@ -27,8 +27,10 @@
 #                    "sendmail you@localhost" means you@localhost.example.test:
 #                    write you@example.test (or plain "you") instead
 #   LOCAL_USER       run as root: the ordinary user the instance runs as
-#                    (default: $SUDO_USER); the checkout must be readable
-#                    by that user
+#                    (default: $SUDO_USER, else qmlocal, created if need
+#                    be).  When that user cannot read the checkout, the
+#                    sources are copied for it and, unless LOCAL_DIR is
+#                    set, the instance goes to ~USER/qmail-local
 # Nothing needs root.  The instance runs as the invoking user (a
 # single-user build: every qmail id is that user's) and every local address
 # is delivered to ./local/Maildir.
