@@ -221,6 +221,16 @@ done
 		notok "services: the log is written as qmaill (owner $(stat -c %U "$L"))"
 }
 
+# sendmail -q: no queue run of its own, a pointer to svc -a, exit 0; and
+# svc -a (SIGALRM) leaves qmail-send running
+sendmail -q > "$TESTTMP/q.out" 2>&1 && grep -q 'SIGALRM' "$TESTTMP/q.out" &&
+	ok "services: sendmail -q exits 0 and points to SIGALRM" ||
+	{ notok "services: sendmail -q exits 0 and points to SIGALRM"; sed 's/^/    /' "$TESTTMP/q.out"; }
+svc -a "$D/qmail-send"
+sleep 0.5
+[ "$(spid "$D/qmail-send")" = "$sendpid" ] && ok "services: svc -a leaves qmail-send running" ||
+	notok "services: svc -a leaves qmail-send running"
+
 # svc -d stops the daemons; svc -x and svscan's end leave nothing
 for s in "$D"/*/; do svc -d "$s"; done
 i=0
