@@ -25,6 +25,7 @@
 #include "lib/io.h"
 #include "lib/limit.h"
 #include "lib/proc.h"
+#include "lib/qq.h"
 #include "lib/str.h"
 
 const char prog[] = "qmail-local";
@@ -418,71 +419,34 @@ mailprogram(const char *cmd)
 static pid_t
 mailforward(void)
 {
-	int pb[2], pe[2], wstat, code, werr = 0;
-	const char *qq;
-	char *args[2];
-	struct sa env = SA_INIT;
+	struct qq q;
 	size_t i;
-	pid_t pid;
+	int code;
 
 	for (i = 0; i < nrecips; i++)
 		if (str_len(recips[i]) > LIMIT_ADDR)
 			fail(EXIT_PERM, "Unable to forward message: address too"
 			    " long. (#5.1.3)");
-	qq = env_get("QMAILQUEUE");
-	if (qq == NULL || *qq == 0) {
-		struct sa path = SA_INIT;
-
-		cat(&path, conf_qmail), cat(&path, "/bin/qmail-queue");
-		qq = str0(&path);
-	}
-	if (pipe(pb) == -1 || pipe(pe) == -1)
-		fail(EXIT_TEMP, "Unable to forward message: pipe: ",
+	if (qq_open(&q) == -1)
+		fail(EXIT_TEMP, "Unable to forward message: ",
 		    err_str(errno), ". (#4.3.0)");
-	switch (pid = fork()) {
-	case -1:
-		fail(EXIT_TEMP, "Unable to fork: ", err_str(errno),
-		    ". (#4.3.0)");
-	case 0:
-		close(pb[1]), close(pe[1]);
-		if (fd_move(0, pb[0]) == -1 || fd_move(1, pe[0]) == -1)
-			_exit(QQ_BUG);
-		args[0] = (char *)qq, args[1] = NULL;
-		execv(qq, args);
-		_exit(120);
-	}
-	close(pb[0]), close(pe[0]);
-	fd_cloexec(pb[1]), fd_cloexec(pe[1]);
-	sig_ignore(SIGPIPE);	/* an early exit shows in the exit code */
-	code = copy_plain(pb[1], dtline.s, dtline.len);
-	if (code == -2) {
-		kill(pid, SIGTERM);
+	qq_put(&q, dtline.s, dtline.len);
+	rewind0();
+	if (qq_copy(&q, 0) == -1) {
+		qq_kill(&q);
 		temp_read();
 	}
-	if (code == -1)
-		werr = 1;
-	close(pb[1]);
-	cat(&env, "F"), cat(&env, newsender.s), catb(&env, "", 1);
+	qq_from(&q, newsender.s);
 	for (i = 0; i < nrecips; i++)
-		cat(&env, "T"), cat(&env, recips[i]), catb(&env, "", 1);
-	catb(&env, "", 1);
-	if (putall(pe[1], env.s, env.len) == -1)
-		werr = 1;
-	close(pe[1]);
-	if (proc_wait(pid, &wstat) == -1)
-		fail(EXIT_TEMP, "Unable to wait for qmail-queue: ",
-		    err_str(errno), ". (#4.3.0)");
-	if (proc_crashed(wstat))
+		qq_to(&q, recips[i]);
+	code = qq_close(&q);
+	if (code == QQ_CRASHED)
 		fail(EXIT_TEMP, "Unable to forward message: qmail-queue"
 		    " crashed. (#4.3.0)");
-	code = proc_exitcode(wstat);
-	if (code == 0 && werr)
-		code = QQ_READ;	/* it claims success without all the input */
 	if (code != 0)
 		fail(qq_is_perm(code) ? EXIT_PERM : EXIT_TEMP,
 		    "Unable to forward message: ", qq_errstr(code), ".");
-	sa_free(&env);
-	return pid;
+	return q.pid;
 }
 
 static void

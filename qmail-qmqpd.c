@@ -30,8 +30,6 @@
 const char prog[] = "qmail-qmqpd";
 
 #define QMQP_PACKAGE	(1UL << 40)	/* a longer length is nonsense: close */
-#define DEF_TIMEOUT	1200
-#define DEF_SESSION	3600
 
 static char inspace[BUF_SIZE], outspace[BUF_SIZE];
 static struct buf in = BUF_INIT(0, inspace);
@@ -53,47 +51,36 @@ answer(char kind, const char *text)
 int
 main(void)
 {
-	struct rcv_qq qq, *q = NULL;
+	struct rcv_msg m, *q = NULL;
 	struct sa sender = SA_INIT, rcpts = SA_INIT, addr = SA_INIT;
 	struct sa hdr = SA_INIT, text = SA_INIT;
-	unsigned long timeout, session, nrcpts = 0;
+	struct rcv_peer peer;
+	unsigned long nrcpts = 0;
 	size_t total, mlen, used;
-	const char *why = NULL, *res, *remoteip, *remotehost, *local;
-	char num[FMT_ULONG * 2 + 16];
-	int code, perm, perm82;
-	size_t n;
+	const char *why = NULL, *res;
+	char num[RCV_OKLEN];
+	time_t deadline;
+	int code, perm;
 
 	sig_ignore(SIGPIPE);
 	if (chdir(conf_qmail) == -1)
 		die_temp_sys("unable to chdir to ", conf_qmail);
-	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
-	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1)
+	if (rcv_timeouts(&in, &out, &deadline) == -1)
 		die_temp_sys("unable to read controls");
-	if (timeout == 0 || timeout > 86400)
-		timeout = DEF_TIMEOUT;
-	in.timeout = out.timeout = (int)timeout;
-	if (session)
-		in.deadline = out.deadline = time(NULL) + (time_t)session;
-	if ((remoteip = env_get("TCPREMOTEIP")) == NULL)
-		remoteip = "unknown";
-	if ((remotehost = env_get("TCPREMOTEHOST")) == NULL)
-		remotehost = "unknown";
-	if ((local = env_get("TCPLOCALHOST")) == NULL &&
-	    (local = env_get("TCPLOCALIP")) == NULL)
-		local = "unknown";
+	rcv_peer(&peer);
 
 	if (ns_getlen(&in, &total, QMQP_PACKAGE) != 1 ||
 	    ns_getlen(&in, &mlen, total) != 1 ||
 	    (used = rcv_nslen(mlen) + mlen) > total)
 		_exit(1);
-	if (rcv_qq_start(&qq) == -1)
+	if (rcv_open(&m) == -1)
 		why = "Zqqt failure (#4.3.0)";
 	else {
-		q = &qq;
-		if (rcv_received(&hdr, "QMQP", local, remoteip, remotehost,
-		    env_get("TCPREMOTEINFO"), NULL) == -1)
+		q = &m;
+		if (rcv_received(&hdr, "QMQP", peer.local, peer.remoteip,
+		    peer.remotehost, peer.remoteinfo, NULL) == -1)
 			_exit(1);
-		rcv_qq_puthdr(q, hdr.s, hdr.len);
+		qq_put(&q->qq, hdr.s, hdr.len);
 	}
 	if (rcv_copy(&in, q, mlen, 0) == -1 || ns_getcomma(&in) != 1)
 		_exit(1);
@@ -123,19 +110,13 @@ main(void)
 		why = "Dno recipients (#5.1.3)";
 	if (why) {
 		if (q)
-			rcv_qq_abort(q);
+			qq_kill(&q->qq);
 		answer(why[0], why + 1);
 	}
-	code = rcv_qq_finish(q, sender.s, sender.len, rcpts.s, rcpts.len,
-	    &text, &perm82);
+	code = rcv_close(q, &sender, &rcpts);
 	if (code != 0) {
-		res = rcv_qq_text(code, &text, perm82, &perm);
+		res = rcv_qq_text(q, code, &text, &perm);
 		answer(perm ? 'D' : 'Z', res);
 	}
-	memcpy(num, "ok ", 3), n = 3;
-	n += fmt_ulong(num + n, (unsigned long)time(NULL));
-	memcpy(num + n, " qp ", 4), n += 4;
-	n += fmt_ulong(num + n, (unsigned long)qq.pid);
-	num[n] = 0;
-	answer('K', num);
+	answer('K', rcv_okline(num, m.qq.pid));
 }

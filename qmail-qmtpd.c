@@ -35,8 +35,6 @@ const char prog[] = "qmail-qmtpd";
 #define QMTP_RCPTS	1000		/* recipients queued per message; more get Z */
 #define QMTP_RCPTBYTES	(2UL << 20)	/* bytes of the recipient list */
 #define QMTP_MSG	(1UL << 40)	/* a longer length is nonsense: close */
-#define DEF_TIMEOUT	1200
-#define DEF_SESSION	3600
 
 static char inspace[BUF_SIZE], outspace[BUF_SIZE];
 static struct buf in = BUF_INIT(0, inspace);
@@ -45,7 +43,7 @@ static struct buf out = BUF_INIT(1, outspace);
 static struct sa sender, rcpt, rcpts, status, hdr, reply;
 static struct rcv_hosts hosts;
 static unsigned long databytes;
-static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
+static struct rcv_peer peer;
 
 static NORETURN void
 bye(int code)
@@ -91,13 +89,13 @@ getbytes(struct sa *x, size_t n)
 static int
 package(void)
 {
-	struct rcv_qq qq, *q = NULL;
+	struct rcv_msg m, *q = NULL;
 	struct sa text = SA_INIT;
 	size_t mlen, rlen, alen, used, i;
 	const char *why = NULL, *res = "";
-	char first, num[FMT_ULONG * 2 + 16];
-	int crlf, code = 0, perm = 0, perm82, r;
-	unsigned long accepted = 0, n;
+	char first, num[RCV_OKLEN];
+	int crlf, code = 0, perm = 0, r;
+	unsigned long accepted = 0;
 	char kind;
 
 	if (in.p == in.n && buf_flush(&out) == -1)
@@ -115,14 +113,14 @@ package(void)
 	--mlen;
 	if (databytes && mlen > databytes)
 		why = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
-	else if (rcv_qq_start(&qq) == -1)
+	else if (rcv_open(&m) == -1)
 		why = "Zqqt failure (#4.3.0)";
 	else {
-		q = &qq;
-		if (rcv_received(&hdr, "QMTP", local, remoteip, remotehost,
-		    remoteinfo, NULL) == -1)
+		q = &m;
+		if (rcv_received(&hdr, "QMTP", peer.local, peer.remoteip,
+		    peer.remotehost, peer.remoteinfo, NULL) == -1)
 			bye(1);
-		rcv_qq_puthdr(q, hdr.s, hdr.len);
+		qq_put(&q->qq, hdr.s, hdr.len);
 	}
 	if (rcv_copy(&in, q, mlen, crlf) == -1 || ns_getcomma(&in) != 1)
 		bye(1);
@@ -148,8 +146,8 @@ package(void)
 		kind = 'K';
 		if (alen == 0 || byte_chr(rcpt.s, alen, 0) < alen)
 			kind = 'S';	/* syntax */
-		else if (relayclient) {
-			if (sa_cats(&rcpt, relayclient) == -1)
+		else if (peer.relayclient) {
+			if (sa_cats(&rcpt, peer.relayclient) == -1)
 				bye(1);
 		} else if ((r = rcv_hosts_allowed(&hosts, rcpt.s, alen)) == -1)
 			kind = 'C';	/* cannot read controls */
@@ -169,19 +167,14 @@ package(void)
 	if (ns_getcomma(&in) != 1)
 		bye(1);
 	if (q && (why || accepted == 0)) {
-		rcv_qq_abort(q);
+		qq_kill(&q->qq);
 		q = NULL;
 	} else if (q) {
-		code = rcv_qq_finish(q, sender.s, sender.len, rcpts.s, rcpts.len,
-		    &text, &perm82);
-		if (code == 0) {
-			memcpy(num, "ok ", 3), n = 3;
-			n += fmt_ulong(num + n, (unsigned long)time(NULL));
-			memcpy(num + n, " qp ", 4), n += 4;
-			n += fmt_ulong(num + n, (unsigned long)qq.pid);
-			num[n] = 0;
-		} else
-			res = rcv_qq_text(code, &text, perm82, &perm);
+		code = rcv_close(q, &sender, &rcpts);
+		if (code == 0)
+			rcv_okline(num, m.qq.pid);
+		else
+			res = rcv_qq_text(q, code, &text, &perm);
 	}
 	for (i = 0; i < status.len; i++) {
 		switch (status.s[i]) {
@@ -216,36 +209,15 @@ package(void)
 int
 main(void)
 {
-	struct sa x = SA_INIT;
-	unsigned long timeout, session, u;
-	const char *e;
+	time_t deadline;
 
 	sig_ignore(SIGPIPE);
 	if (chdir(conf_qmail) == -1)
 		die_temp_sys("unable to chdir to ", conf_qmail);
-	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
-	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1 ||
-	    ctl_readulong(&databytes, "control/databytes", 0) == -1 ||
-	    rcv_hosts_init(&hosts) == -1)
+	if (rcv_timeouts(&in, &out, &deadline) == -1 ||
+	    rcv_databytes(&databytes) == -1 || rcv_hosts_init(&hosts) == -1)
 		die_temp_sys("unable to read controls");
-	sa_free(&x);
-	if ((e = env_get("DATABYTES")) != NULL && *e &&
-	    scan_ulong(e, str_len(e), &u) == str_len(e))
-		databytes = u;
-	if (timeout == 0 || timeout > 86400)
-		timeout = DEF_TIMEOUT;
-	in.timeout = out.timeout = (int)timeout;
-	if (session)
-		in.deadline = out.deadline = time(NULL) + (time_t)session;
-	if ((remoteip = env_get("TCPREMOTEIP")) == NULL)
-		remoteip = "unknown";
-	if ((remotehost = env_get("TCPREMOTEHOST")) == NULL)
-		remotehost = "unknown";
-	remoteinfo = env_get("TCPREMOTEINFO");
-	if ((local = env_get("TCPLOCALHOST")) == NULL &&
-	    (local = env_get("TCPLOCALIP")) == NULL)
-		local = "unknown";
-	relayclient = env_get("RELAYCLIENT");
+	rcv_peer(&peer);
 	while (package())
 		;
 	if (buf_flush(&out) == -1)

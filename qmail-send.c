@@ -88,6 +88,7 @@ struct job {
 	size_t		 nrcpt, next;	/* next one not yet dispatched */
 	size_t		 running;	/* recipients in flight */
 	size_t		 left;		/* recipients still T */
+	int		 dying;		/* pass began past queuelifetime */
 	struct job	*jnext;
 };
 
@@ -941,6 +942,60 @@ copyfile(int fd, const char *f)
 }
 
 /*
+ * Per-recipient VERP (envelopes(5)): a sender prefix@host-@[] becomes
+ * prefix box=domain@host for recipient box@domain.  Any other sender, or
+ * a recipient without '@', is copied as it is.  1 if expanded, else 0.
+ */
+static int
+verp_sender(struct sa *out, const struct sa *sender, const char *r, size_t rl)
+{
+	size_t at, rat, n = sender->len;
+
+	out->len = 0;
+	if (n > 4 && byte_equal(sender->s + n - 4, 4, "-@[]") &&
+	    (at = byte_rchr(sender->s, n - 4, '@')) < n - 4 &&
+	    (rat = byte_rchr(r, rl, '@')) < rl) {
+		if (sa_catb(out, sender->s, at) == -1 ||
+		    sa_catb(out, r, rat) == -1 || sa_catc(out, '=') == -1 ||
+		    sa_catb(out, r + rat + 1, rl - rat - 1) == -1 ||
+		    sa_catc(out, '@') == -1 ||
+		    sa_catb(out, sender->s + at + 1, n - 4 - at - 1) == -1)
+			nomem();
+		return 1;
+	}
+	if (sa_cat(out, sender) == -1)
+		nomem();
+	return 0;
+}
+
+/*
+ * The bounce for a VERP sender goes to the address expanded for the first
+ * failed recipient (the first "<addr>:" line of bounce file bf), so the
+ * owner learns who failed; otherwise to the sender as it is.
+ */
+static void
+bounce_rcpt(struct sa *rcpt, const struct sa *sender, const char *bf)
+{
+	char b[1024];
+	ssize_t got = -1;
+	size_t e;
+	int fd;
+
+	if ((fd = open(bf, O_RDONLY | O_CLOEXEC)) != -1) {
+		got = read(fd, b, sizeof b);
+		close(fd);
+	}
+	if (got > 1 && b[0] == '<' &&
+	    (e = byte_chr(b, (size_t)got, '>')) < (size_t)got) {
+		verp_sender(rcpt, sender, b + 1, e - 1);
+		return;
+	}
+	rcpt->len = 0;
+	if (sa_cat(rcpt, sender) == -1)
+		nomem();
+}
+
+/*
  * Queue the bounce for message id through qmail-queue (as qmails, so its
  * Received line says "invoked for bounce"): 0 done or nothing to do, -1
  * try again later.
@@ -981,8 +1036,8 @@ bounce_inject(struct msg *m)
 		if (sa_cat(&rcpt, &ctl.dbto) == -1 || sa_catc(&rcpt, '@') == -1 ||
 		    sa_cat(&rcpt, &ctl.dbhost) == -1)
 			nomem();
-	} else if (sa_cat(&rcpt, &sender) == -1)
-		nomem();
+	} else
+		bounce_rcpt(&rcpt, &sender, fn.s);
 	envl.len = 0;
 	if (sa_cats(&envl, dbl ? "F#@[]" : "F") == -1 || sa_catc(&envl, 0) == -1 ||
 	    sa_catc(&envl, 'T') == -1 || sa_cat(&envl, &rcpt) == -1 ||
@@ -1241,9 +1296,9 @@ job_open(int c)
 {
 	struct ev *e = htop(&heap[c]);
 	struct msg *m = e->m;
-	size_t pos, end, i, n;
+	size_t pos, end, n;
 	struct job *j;
-	int r, dying;
+	int r;
 
 	hdel(&heap[c], e);
 	fnmake(&fn, ch[c].name, m->id, 1);
@@ -1324,26 +1379,12 @@ job_open(int c)
 	j->jnext = NULL;
 	*ch[c].jobtail = j;
 	ch[c].jobtail = &j->jnext;
-	dying = now > m->birth + (time_t)ctl.lifetime;
-	if (dying && j->nrcpt) {
-		static const char why[] = "I'm not going to try again; "
-		    "this message has been in the queue too long.\n";
-
-		for (i = 0; i < j->nrcpt; i++) {
-			const char *a = j->file.s + j->rcpt[i] + 1;
-			bounce_add(a, str_len(a), why, sizeof why - 1);
-		}
-		if (bounce_flush(m->id) == 0) {
-			for (i = 0; i < j->nrcpt; i++)
-				if (mark(j, j->rcpt[i]) == -1) {
-					mark_trouble(j);
-					break;
-				}
-			if (fsync(j->fd) == -1)
-				mark_trouble(j);
-		}
-		j->next = j->nrcpt;
-	}
+	/*
+	 * qmail-send(8): past queuelifetime the message is tried once
+	 * more, and a temporary failure on this pass counts as permanent
+	 * (report()).
+	 */
+	j->dying = now > m->birth + (time_t)ctl.lifetime;
 	if (c == REMOTE && j->next < j->nrcpt) {
 		jfile = j->file.s;
 		qsort(j->rcpt, j->nrcpt, sizeof *j->rcpt, domcmp);
@@ -1367,7 +1408,7 @@ static void
 job_dispatch(struct job *j)
 {
 	struct chan *k = &ch[j->c];
-	static struct sa req;
+	static struct sa req, vsender;
 	const char *a, *b;
 	size_t s, n, i, la, lb;
 	char sl[2];
@@ -1376,7 +1417,8 @@ job_dispatch(struct job *j)
 	a = j->file.s + j->rcpt[j->next] + 1;
 	la = str_len(a);
 	n = 1;
-	if (j->c == REMOTE)
+	/* a VERP sender differs per recipient: one recipient a request */
+	if (!verp_sender(&vsender, &j->sender, a, la) && j->c == REMOTE)
 		while (n < BATCH_MAX && j->next + n < j->nrcpt) {
 			b = j->file.s + j->rcpt[j->next + n] + 1;
 			lb = str_len(b);
@@ -1396,7 +1438,7 @@ job_dispatch(struct job *j)
 	fnmake(&fn, "mess", j->m->id, 1);
 	req.len = 0;
 	if (sa_catb(&req, sl, 2) == -1 || sa_catb(&req, fn.s, fn.len + 1) == -1 ||
-	    sa_cat(&req, &j->sender) == -1 || sa_catc(&req, 0) == -1)
+	    sa_cat(&req, &vsender) == -1 || sa_catc(&req, 0) == -1)
 		nomem();
 	for (i = 0; i < n; i++) {
 		b = j->file.s + j->rcpt[k->slot[s].first + i] + 1;
@@ -1434,7 +1476,8 @@ result(unsigned long d, const char *kind, const char *t, size_t n)
  * One report for slot s of channel c; rec[0..n-1] are the recipients'
  * records, rec[n] the final one, each "status text NUL".  A recipient
  * is delivered when its record is r and the final record is K; failed
- * for good when its record is h, or r with a final D; otherwise deferred.
+ * for good when its record is h, or r with a final D; otherwise deferred,
+ * or failed for good if the pass began past queuelifetime.
  */
 static void
 report(int c, size_t s, char *const *rec)
@@ -1443,6 +1486,9 @@ report(int c, size_t s, char *const *rec)
 	struct slot *sl = &k->slot[s];
 	struct job *j = sl->j;
 	const char *addr, *t, *fin = rec[sl->n];
+	static const char toolong[] = "I'm not going to try again; "
+	    "this message has been in the queue too long.\n";
+	static struct sa why;
 	unsigned char ok[BATCH_MAX], fail[BATCH_MAX];
 	size_t i, off;
 	int marked = 0, bounced;
@@ -1461,6 +1507,19 @@ report(int c, size_t s, char *const *rec)
 			fail[i] = 1;
 			result(sl->dno + i, "failure", t, str_len(t));
 			bounce_add(addr, str_len(addr), t, str_len(t));
+		} else if ((st == 's' || (st == 'r' && fin[0] == 'Z')) &&
+		    j->dying) {
+			why.len = 0;
+			if (sa_cats(&why, t) == -1)
+				nomem();
+			if (why.len && why.s[why.len - 1] != '\n' &&
+			    sa_catc(&why, '\n') == -1)
+				nomem();
+			if (sa_cats(&why, toolong) == -1)
+				nomem();
+			fail[i] = 1;
+			result(sl->dno + i, "failure", why.s, why.len);
+			bounce_add(addr, str_len(addr), why.s, why.len);
 		} else if (st == 's' || (st == 'r' && fin[0] == 'Z')) {
 			result(sl->dno + i, "deferral", t, str_len(t));
 		} else {

@@ -35,8 +35,6 @@ const char prog[] = "qmail-smtpd";
 #define SMTP_LINE	1000	/* bytes in a command line with its CR LF; RFC 5321 4.5.3.1.4 asks 512 */
 #define SMTP_RCPTS	1000	/* recipients in one message; RFC 5321 4.5.3.1.8 asks 100 */
 #define SMTP_ERRORS	20	/* protocol errors before 421 and goodbye */
-#define DEF_TIMEOUT	1200	/* control/timeoutsmtpd: seconds per read or write */
-#define DEF_SESSION	3600	/* control/timeoutsmtpdsession: seconds per connection */
 
 static char inspace[BUF_SIZE], outspace[BUF_SIZE];
 static struct buf in = BUF_INIT(0, inspace);
@@ -46,9 +44,9 @@ static struct sa me, greeting, localiphost;
 static struct sa line, arg, addr, helo, mailfrom, rcpts, tmp;
 static struct cmap bmf;
 static struct rcv_hosts hosts;
-static unsigned long databytes, timeout, session;
+static unsigned long databytes;
 static time_t deadline;
-static const char *remoteip, *remotehost, *remoteinfo, *local, *relayclient;
+static struct rcv_peer peer;
 static int esmtp;	/* EHLO seen: enhanced status codes in replies */
 static int seenmail, utf8, flagbmf, errors;
 static unsigned long nrcpts;
@@ -418,8 +416,8 @@ smtp_rcpt(void)
 		reply("452", "4.5.3", "too many recipients (#4.5.3)");
 		return;
 	}
-	if (relayclient) {
-		if (sa_cats(&addr, relayclient) == -1)
+	if (peer.relayclient) {
+		if (sa_cats(&addr, peer.relayclient) == -1)
 			die_nomem_smtp();
 	} else {
 		r = rcv_hosts_allowed(&hosts, addr.s, addr.len);
@@ -450,7 +448,7 @@ smtp_rcpt(void)
 enum { S_BOL, S_DOT, S_DOTCR, S_MID, S_CR };
 
 struct body {
-	struct rcv_qq	*qq;
+	struct rcv_msg	*m;
 	char		 ob[BUF_SIZE];
 	size_t		 on;
 	int		 bare;	/* a bare CR or LF was seen */
@@ -460,7 +458,7 @@ static void
 emit(struct body *b, char c)
 {
 	if (b->on == sizeof b->ob) {
-		rcv_qq_put(b->qq, b->ob, b->on);
+		rcv_put(b->m, b->ob, b->on);
 		b->on = 0;
 	}
 	b->ob[b->on++] = c;
@@ -505,7 +503,7 @@ read_data(struct body *b)
 				if (c == '\n') {
 					buf_seek(&in, i + 1);
 					if (b->on)
-						rcv_qq_put(b->qq, b->ob, b->on);
+						rcv_put(b->m, b->ob, b->on);
 					return;
 				}
 				b->bare = 1;	/* ".<CR>x": a bare CR */
@@ -532,13 +530,12 @@ read_data(struct body *b)
 static void
 smtp_data(void)
 {
-	struct rcv_qq qq;
+	struct rcv_msg m;
 	struct body b;
 	struct sa text = SA_INIT;
 	const char *why;
-	char num[FMT_ULONG * 2 + 16];
-	size_t n;
-	int code, perm, perm82;
+	char num[RCV_OKLEN];
+	int code, perm;
 
 	if (!seenmail) {
 		err("503", "5.5.1", "MAIL first (#5.5.1)");
@@ -552,43 +549,36 @@ smtp_data(void)
 		err("501", "5.5.4", "syntax: DATA takes no argument (#5.5.4)");
 		return;
 	}
-	if (rcv_qq_start(&qq) == -1) {
+	if (rcv_open(&m) == -1) {
 		reply("451", "4.3.0", "qqt failure (#4.3.0)");
 		return;
 	}
 	if (rcv_received(&tmp, utf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP",
-	    local, remoteip, remotehost, remoteinfo,
-	    case_equals(remotehost, helo.s) ? NULL : helo.s) == -1)
+	    peer.local, peer.remoteip, peer.remotehost, peer.remoteinfo,
+	    case_equals(peer.remotehost, helo.s) ? NULL : helo.s) == -1)
 		die_nomem_smtp();
-	rcv_qq_puthdr(&qq, tmp.s, tmp.len);
+	qq_put(&m.qq, tmp.s, tmp.len);
 	reply("354", NULL, "go ahead");
 	memset(&b, 0, sizeof b);
-	b.qq = &qq;
+	b.m = &m;
 	read_data(&b);
-	if (b.bare || qq.hops > RCV_MAXHOPS ||
-	    (databytes && qq.bytes > databytes)) {
-		rcv_qq_abort(&qq);
+	if (b.bare || m.hops > RCV_MAXHOPS ||
+	    (databytes && m.bytes > databytes)) {
+		qq_kill(&m.qq);
 		if (b.bare)
 			reply("554", "5.6.0", "bare LF or CR not allowed, see RFC 5321 2.3.8 (#5.6.0)");
-		else if (qq.hops > RCV_MAXHOPS)
+		else if (m.hops > RCV_MAXHOPS)
 			reply("554", "5.4.6", "too many hops, this message is looping (#5.4.6)");
 		else
 			reply("552", "5.3.4", "sorry, that message size exceeds my databytes limit (#5.3.4)");
 		reset();
 		return;
 	}
-	code = rcv_qq_finish(&qq, mailfrom.s, mailfrom.len, rcpts.s, rcpts.len,
-	    &text, &perm82);
-	if (code == 0) {
-		n = 0;
-		memcpy(num, "ok ", 3), n = 3;
-		n += fmt_ulong(num + n, (unsigned long)time(NULL));
-		memcpy(num + n, " qp ", 4), n += 4;
-		n += fmt_ulong(num + n, (unsigned long)qq.pid);
-		num[n] = 0;
-		reply("250", "2.6.0", num);
-	} else {
-		why = rcv_qq_text(code, &text, perm82, &perm);
+	code = rcv_close(&m, &mailfrom, &rcpts);
+	if (code == 0)
+		reply("250", "2.6.0", rcv_okline(num, m.qq.pid));
+	else {
+		why = rcv_qq_text(&m, code, &text, &perm);
 		if (perm)
 			reply("554", strstr(why, "(#") ? NULL : "5.3.0", why);
 		else
@@ -676,8 +666,6 @@ static void
 setup(void)
 {
 	struct sa x = SA_INIT;
-	const char *e;
-	unsigned long u;
 
 	if (chdir(conf_qmail) == -1)
 		die_control();
@@ -688,37 +676,18 @@ setup(void)
 		die_control();
 	if (ctl_rldef(&localiphost, "control/localiphost", me.s) == -1)
 		die_control();
-	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
-	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1 ||
-	    ctl_readulong(&databytes, "control/databytes", 0) == -1)
+	if (rcv_timeouts(&in, &out, &deadline) == -1 ||
+	    rcv_databytes(&databytes) == -1)
 		die_control();
-	if ((e = env_get("DATABYTES")) != NULL &&
-	    scan_ulong(e, str_len(e), &u) == str_len(e) && *e)
-		databytes = u;
 	if (ctl_readfile(&x, "control/badmailfrom") == -1 ||
 	    (x.len && cmap_init(&bmf, x.s, x.len, 0) == -1))
 		die_control();
 	sa_free(&x);
 	if (rcv_hosts_init(&hosts) == -1)
 		die_control();
-	if (timeout == 0 || timeout > 86400)
-		timeout = DEF_TIMEOUT;
-	in.timeout = out.timeout = (int)timeout;
-	if (session) {
-		deadline = time(NULL) + (time_t)session;
-		in.deadline = out.deadline = deadline;
-	}
-	if ((remoteip = env_get("TCPREMOTEIP")) == NULL)
-		remoteip = "unknown";
-	if ((remotehost = env_get("TCPREMOTEHOST")) == NULL)
-		remotehost = "unknown";
-	remoteinfo = env_get("TCPREMOTEINFO");
-	if ((local = env_get("TCPLOCALHOST")) == NULL &&
-	    (local = env_get("TCPLOCALIP")) == NULL)
-		local = "unknown";
-	relayclient = env_get("RELAYCLIENT");
+	rcv_peer(&peer);
 	/* no HELO yet: the Received line names the peer once, as qmail's */
-	if (sa_copys(&helo, remotehost) == -1 || sa_str(&helo) == NULL)
+	if (sa_copys(&helo, peer.remotehost) == -1 || sa_str(&helo) == NULL)
 		die_nomem_smtp();
 }
 

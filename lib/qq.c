@@ -158,15 +158,22 @@ qq_to(struct qq *q, const char *rcpt)
 	envrec(&q->rcpts, 'T', rcpt, &q->flagerr);
 }
 
-/* fd 6 text, read once qmail-queue has exited; at most 1000 bytes */
+/*
+ * fd 6 text, read once qmail-queue has exited; at most 1000 bytes.  What
+ * it wrote is in the pipe by now, so read without waiting: a grandchild
+ * that still holds the pipe open must not hold up the answer.
+ */
 static void
 readwhy(struct qq *q)
 {
 	size_t n = 0;
 	ssize_t r;
+	int wait;
 
+	/* should that fail, wait for more at most 5 seconds */
+	wait = fd_nonblock(q->errfd) == -1 ? 5 : 0;
 	while (n < sizeof q->why - 1) {
-		r = io_read(q->errfd, q->why + n, sizeof q->why - 1 - n, 5, 0);
+		r = io_read(q->errfd, q->why + n, sizeof q->why - 1 - n, wait, 0);
 		if (r <= 0)
 			break;
 		n += (size_t)r;

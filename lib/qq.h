@@ -1,6 +1,6 @@
 /*
- * qq.h: hand a message to qmail-queue, as forward, condredirect and
- * qmail-local's forwarding do.
+ * qq.h: hand a message to qmail-queue, as forward, condredirect,
+ * qmail-local's forwarding and the receiving servers (through rcv.h) do.
  *
  * qq_open starts $QMAILQUEUE (if set and not empty) or conf_qmail
  * "/bin/qmail-queue" with the body on its fd 0, the envelope on its fd 1

@@ -1,11 +1,10 @@
 /*
- * rcv.c: the receiving servers' qmail-queue child, Received line and
- * rcpthosts rule (rcv.h).
+ * rcv.c: the receiving servers' byte and hop counts, Received line,
+ * rcpthosts and badmailfrom rules (rcv.h).
  */
 #include <sys/types.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -17,206 +16,91 @@
 #include "proc.h"
 #include "rcv.h"
 
-/* Move fd to a number above the ones the child must set up (0, 1, 6). */
-static int
-high(int fd)
-{
-	int h = fcntl(fd, F_DUPFD, 10);
-
-	if (h == -1)
-		return -1;
-	close(fd);
-	return h;
-}
-
 int
-rcv_qq_start(struct rcv_qq *q)
+rcv_open(struct rcv_msg *m)
 {
-	int pb[2], pe[2], px[2];
-	const char *qq;
-	pid_t pid;
-
-	memset(q, 0, sizeof *q);
-	q->pid = -1, q->fdenv = -1, q->fderr = -1, q->inheader = 1;
-	if (pipe(pb) == -1)
-		return -1;
-	if (pipe(pe) == -1) {
-		close(pb[0]), close(pb[1]);
-		return -1;
-	}
-	if (pipe(px) == -1) {
-		close(pb[0]), close(pb[1]), close(pe[0]), close(pe[1]);
-		return -1;
-	}
-	/* Our ends must not leak into the child, or it never sees EOF. */
-	fd_cloexec(pb[1]), fd_cloexec(pe[1]), fd_cloexec(px[0]);
-	sig_ignore(SIGPIPE);	/* a child that went away is an exit code, not a signal */
-	if ((qq = env_get("QMAILQUEUE")) == NULL || *qq == 0)
-		qq = "bin/qmail-queue";
-	switch (pid = fork()) {
-	case -1:
-		close(pb[0]), close(pb[1]), close(pe[0]), close(pe[1]);
-		close(px[0]), close(px[1]);
-		return -1;
-	case 0:
-		if ((pb[0] = high(pb[0])) == -1 || (pe[0] = high(pe[0])) == -1 ||
-		    (px[1] = high(px[1])) == -1 || fd_move(0, pb[0]) == -1 ||
-		    fd_move(1, pe[0]) == -1 || fd_move(6, px[1]) == -1)
-			_exit(QQ_BUG);
-		sig_default(SIGPIPE);
-		execl(qq, qq, (char *)0);
-		_exit(120);	/* "unable to exec qq" */
-	}
-	close(pb[0]), close(pe[0]), close(px[1]);
-	q->pid = pid;
-	q->fdenv = pe[1];
-	q->fderr = px[0];
-	buf_init(&q->b, pb[1], q->space, sizeof q->space);
-	return 0;
-}
-
-void
-rcv_qq_puthdr(struct rcv_qq *q, const char *s, size_t n)
-{
-	if (!q->werr && buf_put(&q->b, s, n) == -1)
-		q->werr = 1;
+	m->bytes = 0, m->hops = 0, m->inheader = 1, m->llen = 0;
+	return qq_open(&m->qq);
 }
 
 /* a header line ended: is it a hop? (RFC 5321 section 6.3) */
 static void
-hop(struct rcv_qq *q)
+hop(struct rcv_msg *m)
 {
-	size_t n = q->llen < sizeof q->lbuf ? q->llen : sizeof q->lbuf;
+	size_t n = m->llen < sizeof m->lbuf ? m->llen : sizeof m->lbuf;
 
-	if (n >= 9 && case_startb(q->lbuf, n, "received:"))
-		++q->hops;
-	else if (n >= 13 && case_startb(q->lbuf, n, "delivered-to:"))
-		++q->hops;
+	if (n >= 9 && case_startb(m->lbuf, n, "received:"))
+		++m->hops;
+	else if (n >= 13 && case_startb(m->lbuf, n, "delivered-to:"))
+		++m->hops;
 }
 
 void
-rcv_qq_put(struct rcv_qq *q, const char *s, size_t n)
+rcv_put(struct rcv_msg *m, const char *s, size_t n)
 {
 	size_t i;
 
-	q->bytes += n;
-	if (q->bytes < n)
-		q->bytes = (unsigned long)-1;	/* saturate, never wrap */
-	for (i = 0; q->inheader && i < n; i++) {
+	m->bytes += n;
+	if (m->bytes < n)
+		m->bytes = (unsigned long)-1;	/* saturate, never wrap */
+	for (i = 0; m->inheader && i < n; i++) {
 		if (s[i] == '\n') {
-			if (q->llen == 0)
-				q->inheader = 0;	/* the empty line */
+			if (m->llen == 0)
+				m->inheader = 0;	/* the empty line */
 			else
-				hop(q);
-			q->llen = 0;
+				hop(m);
+			m->llen = 0;
 			continue;
 		}
-		if (q->llen < sizeof q->lbuf)
-			q->lbuf[q->llen] = s[i];
-		if (q->llen < sizeof q->lbuf + 1)
-			++q->llen;
+		if (m->llen < sizeof m->lbuf)
+			m->lbuf[m->llen] = s[i];
+		if (m->llen < sizeof m->lbuf + 1)
+			++m->llen;
 	}
-	rcv_qq_puthdr(q, s, n);
-}
-
-static void
-put_env(struct rcv_qq *q, const char *s, size_t n)
-{
-	if (!q->werr && n && io_writeall(q->fdenv, s, n) == -1)
-		q->werr = 1;
-}
-
-/* A filter's reason from fd 6: at most RCV_QQTEXT bytes, whatever it has
- * written by the time it exited (a grandchild may still hold the pipe). */
-static void
-read_reason(struct rcv_qq *q, struct sa *text, int *perm)
-{
-	char tmp[RCV_QQTEXT];
-	size_t got = 0, i, start = 0;
-	ssize_t r;
-
-	text->len = 0;
-	*perm = 0;
-	fd_nonblock(q->fderr);
-	while (got < sizeof tmp) {
-		r = read(q->fderr, tmp + got, sizeof tmp - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got == 0 || (tmp[0] != 'D' && tmp[0] != 'Z'))
-		return;
-	*perm = tmp[0] == 'D';
-	start = 1;
-	for (i = start; i < got; i++) {
-		char c = tmp[i];
-		if (c == '\n' && i + 1 == got)
-			break;
-		if ((unsigned char)c < 32 || c == 127)
-			c = ' ';	/* never a line break in a reply */
-		if (sa_catc(text, c) == -1)
-			break;
-	}
-	if (sa_str(text) == NULL)
-		text->len = 0;
+	qq_put(&m->qq, s, n);
 }
 
 int
-rcv_qq_finish(struct rcv_qq *q, const char *sender, size_t slen,
-    const char *rcpts, size_t rlen, struct sa *text, int *perm)
+rcv_close(struct rcv_msg *m, struct sa *sender, const struct sa *rcpts)
 {
-	int status;
+	const char *s;
+	size_t i;
 
-	text->len = 0;
-	*perm = 0;
-	if (!q->werr && buf_flush(&q->b) == -1)
-		q->werr = 1;
-	close(q->b.fd);
-	/* The envelope last: qmail-queue reads it only after the body's EOF. */
-	put_env(q, "F", 1);
-	put_env(q, sender, slen);
-	put_env(q, "", 1);
-	put_env(q, rcpts, rlen);
-	put_env(q, "", 1);
-	close(q->fdenv);
-	if (proc_wait(q->pid, &status) == -1) {
-		close(q->fderr);
-		return -1;
+	if ((s = sa_str(sender)) == NULL) {
+		qq_kill(&m->qq);
+		return QQ_NOMEM;
 	}
-	if (proc_exitcode(status) == QQ_CUSTOM)
-		read_reason(q, text, perm);
-	close(q->fderr);
-	return proc_exitcode(status);
-}
-
-void
-rcv_qq_abort(struct rcv_qq *q)
-{
-	int status;
-
-	/* An envelope cut short makes qmail-queue give up without queueing. */
-	close(q->b.fd);
-	close(q->fdenv);
-	close(q->fderr);
-	proc_wait(q->pid, &status);
+	qq_from(&m->qq, s);
+	/* each record is "T" address NUL: the address starts after the T */
+	for (i = 0; i < rcpts->len; i += str_len(rcpts->s + i) + 1)
+		qq_to(&m->qq, rcpts->s + i + 1);
+	return qq_close(&m->qq);
 }
 
 const char *
-rcv_qq_text(int code, const struct sa *text, int perm82, int *perm)
+rcv_qq_text(const struct rcv_msg *m, int code, struct sa *text, int *perm)
 {
-	*perm = 0;
-	if (code == -1)
-		return "qq crashed (#4.3.0)";
-	if (code == QQ_CUSTOM) {
-		if (text->len == 0)
-			return "qq temporary problem (#4.3.0)";
-		*perm = perm82;
-		return text->s;
+	const char *t = qq_text(&m->qq, code);
+	const char *why = m->qq.why;
+
+	if (code != QQ_CUSTOM) {
+		*perm = code != QQ_CRASHED && qq_is_perm(code);
+		return t;
 	}
-	*perm = qq_is_perm(code);
-	return qq_errstr(code);
+	/* a filter's reason counts only with its D or Z and some text */
+	if ((why[0] != 'D' && why[0] != 'Z') || why[1] == '\0') {
+		*perm = 0;
+		return t;
+	}
+	*perm = why[0] == 'D';
+	text->len = 0;
+	for (; *t; t++)
+		if (sa_catc(text, (unsigned char)*t < 32 || *t == 127 ?
+		    ' ' : *t) == -1)	/* never a line break in a reply */
+			return "out of memory (#4.3.0)";
+	if (sa_str(text) == NULL)
+		return "out of memory (#4.3.0)";
+	return text->s;
 }
 
 static int
@@ -335,7 +219,7 @@ rcv_bmf_match(const struct cmap *m, const char *addr, size_t len)
 }
 
 int
-rcv_copy(struct buf *b, struct rcv_qq *q, unsigned long n, int crlf)
+rcv_copy(struct buf *b, struct rcv_msg *q, unsigned long n, int crlf)
 {
 	char out[BUF_SIZE];
 	size_t avail, i, on = 0;
@@ -350,10 +234,10 @@ rcv_copy(struct buf *b, struct rcv_qq *q, unsigned long n, int crlf)
 		if (avail > n)
 			avail = (size_t)n;
 		if (q && !crlf)
-			rcv_qq_put(q, p, avail);
+			rcv_put(q, p, avail);
 		for (i = 0; q && crlf && i < avail; i++) {
 			if (on + 2 > sizeof out) {
-				rcv_qq_put(q, out, on);
+				rcv_put(q, out, on);
 				on = 0;
 			}
 			if (cr && p[i] != '\n')
@@ -368,7 +252,7 @@ rcv_copy(struct buf *b, struct rcv_qq *q, unsigned long n, int crlf)
 	if (cr)
 		out[on++] = '\r';
 	if (q && on)
-		rcv_qq_put(q, out, on);
+		rcv_put(q, out, on);
 	return 0;
 }
 
@@ -380,4 +264,64 @@ rcv_nslen(unsigned long len)
 	while (len >= 10)
 		len /= 10, ++d;
 	return d + 2;
+}
+
+void
+rcv_peer(struct rcv_peer *p)
+{
+	if ((p->remoteip = env_get("TCPREMOTEIP")) == NULL)
+		p->remoteip = "unknown";
+	if ((p->remotehost = env_get("TCPREMOTEHOST")) == NULL)
+		p->remotehost = "unknown";
+	p->remoteinfo = env_get("TCPREMOTEINFO");
+	if ((p->local = env_get("TCPLOCALHOST")) == NULL &&
+	    (p->local = env_get("TCPLOCALIP")) == NULL)
+		p->local = "unknown";
+	p->relayclient = env_get("RELAYCLIENT");
+}
+
+#define DEF_TIMEOUT	1200	/* control/timeoutsmtpd: seconds a read or write */
+#define DEF_SESSION	3600	/* control/timeoutsmtpdsession: seconds a connection */
+
+int
+rcv_timeouts(struct buf *in, struct buf *out, time_t *deadline)
+{
+	unsigned long timeout, session;
+
+	if (ctl_readulong(&timeout, "control/timeoutsmtpd", DEF_TIMEOUT) == -1 ||
+	    ctl_readulong(&session, "control/timeoutsmtpdsession", DEF_SESSION) == -1)
+		return -1;
+	if (timeout == 0 || timeout > 86400)
+		timeout = DEF_TIMEOUT;
+	in->timeout = out->timeout = (int)timeout;
+	*deadline = session ? time(NULL) + (time_t)session : 0;
+	in->deadline = out->deadline = *deadline;
+	return 0;
+}
+
+int
+rcv_databytes(unsigned long *n)
+{
+	const char *e;
+	unsigned long u;
+
+	if (ctl_readulong(n, "control/databytes", 0) == -1)
+		return -1;
+	if ((e = env_get("DATABYTES")) != NULL && *e &&
+	    scan_ulong(e, str_len(e), &u) == str_len(e))
+		*n = u;
+	return 0;
+}
+
+char *
+rcv_okline(char *s, pid_t pid)
+{
+	size_t n = 3;
+
+	memcpy(s, "ok ", 3);
+	n += fmt_ulong(s + n, (unsigned long)time(NULL));
+	memcpy(s + n, " qp ", 4), n += 4;
+	n += fmt_ulong(s + n, (unsigned long)pid);
+	s[n] = '\0';
+	return s;
 }

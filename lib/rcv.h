@@ -1,7 +1,8 @@
 /*
  * rcv.h: what the receiving servers (qmail-smtpd, qmail-qmtpd,
- * qmail-qmqpd) share: a qmail-queue child fed as the message arrives,
- * the Received line, the rcpthosts rule.
+ * qmail-qmqpd) share on top of the qmail-queue client (qq.h): byte and hop
+ * counts while a message streams in, the Received line, the rcpthosts and
+ * badmailfrom rules.
  *
  * Functions returning int give 0 on success, -1 with errno set, unless the
  * comment says otherwise.  Programs chdir to the qmail home first.
@@ -10,57 +11,77 @@
 #define RCV_H
 
 #include <sys/types.h>
+#include <time.h>
 
 #include "control.h"
 #include "io.h"
+#include "qq.h"
 #include "str.h"
 
 #define RCV_MAXHOPS	100	/* Received + Delivered-To lines before "looping" */
-#define RCV_QQTEXT	1000	/* bytes of a filter's fd 6 reason kept */
 
 /*
- * One message on its way into qmail-queue ($QMAILQUEUE, else
- * bin/qmail-queue): the body goes to its fd 0 while it arrives, the
- * envelope to its fd 1 at the end, and a filter may explain an exit 82 on
- * fd 6 ("Dtext" permanent, "Ztext" temporary).  A write that fails (the
- * child went away) is remembered and the rest is dropped: its exit code
- * tells why.  rcv_qq_put also counts the bytes and the hops in the header.
+ * One message on its way into qmail-queue through lib/qq.h: the body goes
+ * to qmail-queue while it arrives, the envelope at the end.  rcv_put
+ * counts the body's bytes and the hops in its header on the way; lines of
+ * our own (the Received line) go straight to qq_put(&m->qq, ...), uncounted.
+ * Give up with qq_kill(&m->qq): nothing is queued.  m->qq.pid is the "qp".
  */
-struct rcv_qq {
-	pid_t		 pid;
-	int		 fdenv;		/* write end of the child's fd 1 */
-	int		 fderr;		/* read end of the child's fd 6 */
-	int		 werr;		/* a write to the child failed */
-	struct buf	 b;
-	char		 space[BUF_SIZE];
-	unsigned long	 bytes;		/* body bytes through rcv_qq_put */
+struct rcv_msg {
+	struct qq	 qq;
+	unsigned long	 bytes;		/* body bytes through rcv_put */
 	unsigned long	 hops;		/* Received:/Delivered-To: header lines */
 	int		 inheader;
 	size_t		 llen;		/* bytes of the current line so far */
 	char		 lbuf[16];	/* its first bytes, for the hop count */
 };
 
-int	 rcv_qq_start(struct rcv_qq *);
-void	 rcv_qq_puthdr(struct rcv_qq *, const char *, size_t);	/* not counted */
-void	 rcv_qq_put(struct rcv_qq *, const char *, size_t);
+int	 rcv_open(struct rcv_msg *);
+void	 rcv_put(struct rcv_msg *, const char *, size_t);
 /*
- * Finish: write the envelope ("F" sender NUL, the recipients as given,
- * each "T" address NUL, then a NUL) and wait.  Returns qmail-queue's exit
- * code, -1 if it crashed; for 82 the reason (without its D/Z letter,
- * cleaned of control characters) is in text and *perm says its class.
+ * Finish: the envelope sender (without NUL) and the recipients, a list of
+ * "T" address NUL records; returns qq_close's code (qq.h).
  */
-int	 rcv_qq_finish(struct rcv_qq *, const char *, size_t, const char *,
-	    size_t, struct sa *, int *);
-void	 rcv_qq_abort(struct rcv_qq *);	/* close without an envelope: nothing queued */
+int	 rcv_close(struct rcv_msg *, struct sa *, const struct sa *);
 /*
- * Copy n bytes from b into q (when q is not NULL; else drop them), turning
+ * The reply text for a code from rcv_close (not 0): qq_text's, on one line
+ * without control characters (text holds it when it is a filter's reason);
+ * *perm: 1 permanent, 0 temporary.
+ */
+const char *rcv_qq_text(const struct rcv_msg *, int, struct sa *, int *);
+/*
+ * Copy n bytes from b into m (when m is not NULL; else drop them), turning
  * CR LF into LF if crlf is set (QMTP's old "\r" message format).  Returns
  * 0, or -1 with errno set (EPROTO: EOF came first).
  */
-int	 rcv_copy(struct buf *, struct rcv_qq *, unsigned long, int);
+int	 rcv_copy(struct buf *, struct rcv_msg *, unsigned long, int);
 size_t	 rcv_nslen(unsigned long);	/* bytes of "len:" and "," around a netstring */
-/* the reply text for an exit code from rcv_qq_finish; *perm: 1 permanent */
-const char *rcv_qq_text(int, const struct sa *, int, int *);
+
+/*
+ * The connection as tcpserver describes it: TCPREMOTEIP, TCPREMOTEHOST
+ * and TCPLOCALHOST (else TCPLOCALIP), "unknown" where unset; TCPREMOTEINFO
+ * and RELAYCLIENT, NULL where unset.
+ */
+struct rcv_peer {
+	const char	*remoteip;
+	const char	*remotehost;
+	const char	*remoteinfo;
+	const char	*local;
+	const char	*relayclient;
+};
+void	 rcv_peer(struct rcv_peer *);
+/*
+ * control/timeoutsmtpd (seconds per read or write, default 1200; 0 or more
+ * than a day mean the default) and control/timeoutsmtpdsession (seconds
+ * per connection, default 3600; 0 none) set on both bufs.  Returns the
+ * session's deadline (0 none) in *deadline.
+ */
+int	 rcv_timeouts(struct buf *, struct buf *, time_t *);
+/* control/databytes, or $DATABYTES when it is a number; 0 is no limit */
+int	 rcv_databytes(unsigned long *);
+/* the text of a message accepted, "ok TIME qp PID", into RCV_OKLEN bytes */
+#define RCV_OKLEN	(2 * FMT_ULONG + 8)
+char	*rcv_okline(char *, pid_t);
 
 /*
  * qmail's Received line:

@@ -14,9 +14,12 @@
 # nn_postfix NAME ADDR DIR DOMAIN: a private Postfix instance in NAME
 # that stores mail for any address in DOMAIN in the Maildir DIR/mail/box.
 # nn_bg NAME CMD...: any daemon.  Everything is stopped and removed by
-# nn_cleanup (trapped on exit).
+# nn_cleanup (trapped on exit).  The namespaces are named NN_PREFIX (qmx
+# unless the script sets it before sourcing this file), the shell's pid
+# and the host's name, so scripts that set different prefixes can run
+# at the same time.
 
-NN=qmx$$
+NN=${NN_PREFIX:-qmx}$$
 nn_pids=
 nn_hosts=
 nn_postfixes=

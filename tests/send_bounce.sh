@@ -24,7 +24,9 @@ for want in 'Return-Path: <>' 'From: MAILER-DAEMON@test.example' 'To: snd@remote
     'Subject: test failme@test.example ok@test.example'; do
 	grep -qxF -e "$want" "$b" 2>/dev/null && ok "bounce has: $want" || notok "bounce has: $want"
 done
-grep -q '^Received: (qmail [0-9]* invoked for bounce)' "$b" && ok "bounce queued by qmails" || notok "bounce queued by qmails"
+# a single-user build cannot tell its ids apart: "invoked by uid N" there
+if [ "$QIDS" = system ]; then why='invoked for bounce'; else why="invoked by uid $(id -u)"; fi
+grep -q "^Received: (qmail [0-9]* $why)" "$b" && ok "bounce queued by qmail-send ($why)" || notok "bounce queued by qmail-send ($why)"
 grep -q '^Date: ' "$b" && ok "bounce has a Date" || notok "bounce has a Date"
 grep -q 'ok@test.example' "$b" | grep -q '^<ok' && notok "delivered address not in bounce" || ok "delivered address not in bounce"
 [ -s "$FS/mail.ok@test.example" ] && ok "other recipient delivered" || notok "other recipient delivered"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Temporary failures stay queued with the next try as the mtime of
 # local/N; ALRM retries now; a restart keeps the schedule; past
-# queuelifetime the recipient bounces.
+# queuelifetime a last attempt's temporary failure bounces.
 . "$QSRC/tests/lib.sh"
 . "$QSRC/tests/lib-send.sh"
 trap send_stop EXIT
@@ -50,6 +50,22 @@ grep -qxF "I'm not going to try again; this message has been in the queue too lo
 	ok "lifetime bounce text" || notok "lifetime bounce text"
 grep -qxF '<deferme2@test.example>:' "$FS/mail.snd2@remote.example" 2>/dev/null &&
 	ok "lifetime bounce names the recipient" || notok "lifetime bounce names the recipient"
+# qmail-send(8): past queuelifetime it tries once more, and a temporary
+# failure then is permanent
 n=$(grep -c 'to local deferme2@test.example' "$SLOG")
-[ "$n" = 1 ] && ok "no delivery attempt past queuelifetime" || notok "no delivery attempt past queuelifetime ($n)"
+[ "$n" = 2 ] && ok "one last delivery attempt past queuelifetime" || notok "one last delivery attempt past queuelifetime ($n)"
+grep -q '^delivery [0-9]*: failure: Temporary_trouble_for_deferme2@test.example_(#4.3.0)/I.m_not_going_to_try_again;_this_message_has_been_in_the_queue_too_long./$' "$SLOG" &&
+	ok "its deferral logged as a failure" || notok "its deferral logged as a failure"
+grep -qxF 'Temporary trouble for deferme2@test.example (#4.3.0)' "$FS/mail.snd2@remote.example" 2>/dev/null &&
+	ok "lifetime bounce has the last attempt's text" || notok "lifetime bounce has the last attempt's text"
 wait_empty 5 && ok "queue empty after the lifetime bounce" || notok "queue empty after the lifetime bounce"
+# the last attempt past queuelifetime may succeed: delivered, no bounce
+inject snd3@remote.example deferme3@test.example
+wait_log 'deferral: Temporary_trouble_for_deferme3' 10 || notok "third deferral"
+touch "$FS/nodefer"
+sleep 2.2
+kill -ALRM "$SENDPID"
+wait_log '^end msg ' 10 4 || notok "third message finished"
+[ -s "$FS/mail.deferme3@test.example" ] && [ ! -e "$FS/mail.snd3@remote.example" ] &&
+	ok "past queuelifetime: the last attempt delivers, no bounce" ||
+	notok "past queuelifetime: the last attempt delivers, no bounce"
