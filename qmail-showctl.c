@@ -87,6 +87,21 @@ static const struct ctl ctls[] = {
 };
 #define NCTLS	(sizeof ctls / sizeof ctls[0])
 
+/*
+ * Files qmail 1.03 did not have (qmail-control(5)): shown after the others,
+ * and only when present, so that an installation without them shows what
+ * qmail's qmail-showctl would.
+ */
+static const struct ctl extras[] = {
+	{ "concurrencyincoming", INT, 0, "20",
+	    "Most incoming SMTP, QMTP or QMQP connections at once: ", "" },
+	{ "defaultdelivery", LST, 0, "", "Default delivery: ", "" },
+	{ "moreipme", LST, 0, "", "Also my IP address: ", "." },
+	{ "timeoutsmtpdsession", INT, 0, "3600",
+	    "SMTP server session timeout is ", " seconds" },
+};
+#define NEXTRAS	(sizeof extras / sizeof extras[0])
+
 static char outspace[BUF_SIZE];
 static struct buf out = BUF_INIT(1, outspace);
 static struct sa me = SA_INIT;	/* control/me, or the host name */
@@ -318,6 +333,9 @@ known(const char *fn)
 	for (i = 0; i < NCTLS; i++)
 		if (str_equal(fn, ctls[i].fn))
 			return 1;
+	for (i = 0; i < NEXTRAS; i++)
+		if (str_equal(fn, extras[i].fn))
+			return 1;
 	return 0;
 }
 
@@ -386,6 +404,9 @@ main(void)
 	}
 	for (i = 0; i < NCTLS; i++)
 		show(&ctls[i]);
+	for (i = 0; i < NEXTRAS; i++)
+		if (access(cfn(extras[i].fn), F_OK) == 0)
+			show(&extras[i]);
 	strangers();
 	if (buf_flush(&out) == -1)
 		die_temp_sys("unable to write output");

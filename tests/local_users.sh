@@ -102,7 +102,7 @@ chmod 755 "$LT/rec"
 echo "|$LT/rec" | put "$H/.qmail" 644
 echo "|$LT/rec" | put "$H/.qmail-w-default" 644
 echo "|$LT/rec" | put "$H/.qmail-up-default" 644
-mkdir -p "$A/pm"; for d in tmp new cur; do mkdir -p "$A/pm/$d"; done
+rm -rf "$A/pm"; mkdir -p "$A/pm"; for d in tmp new cur; do mkdir -p "$A/pm/$d"; done	# other scripts share ~alias
 echo ./pm/ > "$A/.qmail-postmaster"
 echo "|$LT/rec" > "$A/.qmail-default"
 chmod 644 "$A"/.qmail-*; [ "$QIDS" = system ] && chown -R alias "$A"/.qmail-* "$A/pm"

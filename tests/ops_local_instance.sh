@@ -1,6 +1,9 @@
 # tools/local-instance.sh: start a private instance, send one message by
 # SMTP (swaks) and one by sendmail, find both in its Maildir, stop it and
-# leave no process behind.  Ports 20700 (SMTP) and 20701 (QMTP).
+# leave no process behind.  As root, the same again the way "make local"
+# runs for root without sudo: as the user qmlocal, from a checkout qmlocal
+# cannot read, so the instance goes to ~qmlocal/qmail-local.  Ports 21340
+# and 21341 (SMTP, QMTP), 21342 and 21343 for the root run.
 . "$QTOP/tests/lib.sh"
 S=$QSRC
 for p in qmail-send qmail-start qmail-lspawn qmail-local qmail-smtpd qmail-queue sendmail; do
@@ -16,7 +19,7 @@ done
 
 L=$TESTTMP/local-instance
 u=$(test_user)
-export LOCAL_DIR=$L LOCAL_SMTP_PORT=20700 LOCAL_QMTP_PORT=20701 LOCAL_USER=$u
+export LOCAL_DIR=$L LOCAL_SMTP_PORT=21340 LOCAL_QMTP_PORT=21341 LOCAL_USER=$u
 li() { sh "$S/tools/local-instance.sh" "$@"; }
 leftovers() { ps -eo pid=,args= | grep -F "$L/" | grep -v -e grep -e ops_local; }
 trap 'li stop > /dev/null 2>&1; rm -rf "$L"' EXIT
@@ -25,7 +28,7 @@ rm -rf "$L"; mkdir -p "$L"
 
 if li start > "$TESTTMP/li.out" 2>&1; then ok "local instance: start"
 else notok "local instance: start"; tail -n 20 "$TESTTMP/li.out" | sed 's/^/    /'; fi
-grep -q "swaks --server 127.0.0.1:20700" "$TESTTMP/li.out" &&
+grep -q "swaks --server 127.0.0.1:21340" "$TESTTMP/li.out" &&
 	ok "local instance: start prints how to send" ||
 	notok "local instance: start prints how to send"
 check "local instance: the home checks out" as_user "$u" sh -c "cd '$L/src' && sh tools/install.sh check"
@@ -33,7 +36,7 @@ check "local instance: the home checks out" as_user "$u" sh -c "cd '$L/src' && s
 	ok "local instance: the checkout's conf-qmail is untouched" ||
 	notok "local instance: the checkout's conf-qmail is untouched"
 
-swaks --server 127.0.0.1:20700 --from a@example.test --to you@example.test \
+swaks --server 127.0.0.1:21340 --from a@example.test --to you@example.test \
     --header "Subject: via smtp $$" > "$TESTTMP/swaks.out" 2>&1 &&
 	ok "local instance: swaks is accepted" ||
 	{ notok "local instance: swaks is accepted"; tail -n 8 "$TESTTMP/swaks.out" | sed 's/^/    /'; }
@@ -41,8 +44,8 @@ printf 'Subject: via sendmail %s\n\nhello\n' $$ |
 	as_user "$u" "$L/home/bin/sendmail" bob@example.test &&
 	ok "local instance: sendmail accepts" || notok "local instance: sendmail accepts"
 
-subjects() {
-	python3 - "$L/Maildir" <<'PY'
+subjects() {	# [MAILDIR]
+	python3 - "${1:-$L/Maildir}" <<'PY'
 import mailbox, sys
 for m in mailbox.Maildir(sys.argv[1], create=False):
     print(m.get("Subject", ""))
@@ -75,4 +78,74 @@ if leftovers > "$TESTTMP/left"; then
 	notok "local instance: no process is left after stop"; sed 's/^/    /' "$TESTTMP/left"
 else
 	ok "local instance: no process is left after stop"
+fi
+
+# ---- as root with no SUDO_USER: the user qmlocal, a closed checkout ----
+if [ "$(id -u)" != 0 ]; then
+	skip "local instance as root: not root"
+	exit 0
+fi
+QL=qmlocal
+C=$TESTTMP/closed
+if id -u $QL > /dev/null 2>&1 && [ -e "$(getent passwd $QL | cut -d: -f6)/qmail-local" ]; then
+	skip "local instance as root: ~$QL/qmail-local exists already; not touching it"
+	exit 0
+fi
+rm -rf "$C"; mkdir -p "$C"
+# a checkout with a build in it, as after "make": none of it may be used
+(cd "$QSRC" && tar cf - .) | (cd "$C" && tar xf -)
+chmod 700 "$C"
+rootli() {	# the way root types it: make in the checkout, no sudo
+	(cd "$C" && env -u SUDO_USER -u LOCAL_USER -u LOCAL_DIR \
+	    LOCAL_SMTP_PORT=21342 LOCAL_QMTP_PORT=21343 make -s "$@")
+}
+LH=
+rootleft() { [ -n "$LH" ] && ps -eo pid=,args= | grep -F "$LH/" | grep -v -e grep -e ops_local; }
+trap 'li stop > /dev/null 2>&1; rm -rf "$L"; rootli local-stop > /dev/null 2>&1; [ -n "$LH" ] && rm -rf "$LH"; rm -rf "$C"' EXIT
+if rootli local > "$TESTTMP/root.out" 2>&1; then ok "local instance as root: make local"
+else notok "local instance as root: make local"; tail -n 20 "$TESTTMP/root.out" | sed 's/^/    /'; fi
+id -u $QL > /dev/null 2>&1 && ok "local instance as root: the user $QL exists" ||
+	notok "local instance as root: the user $QL exists"
+LH=$(getent passwd $QL | cut -d: -f6)/qmail-local
+[ "$LH" != /qmail-local ] || LH=
+grep -qF "the instance goes to $LH" "$TESTTMP/root.out" &&
+	ok "local instance as root: a closed checkout sends the instance to ~$QL/qmail-local" ||
+	{ notok "local instance as root: a closed checkout sends the instance to ~$QL/qmail-local"; head -n 5 "$TESTTMP/root.out" | sed 's/^/    /'; }
+grep -E "can't|cannot|fatal|warning" "$TESTTMP/root.out" | grep -v "the instance goes to" > "$TESTTMP/root.err" &&
+	{ notok "local instance as root: no complaint on the way"; sed 's/^/    /' "$TESTTMP/root.err"; } ||
+	ok "local instance as root: no complaint on the way"
+p=$(cat "$LH/run/svscan.pid" 2>/dev/null)
+[ -n "$p" ] && [ "$(ps -o user= -p "$p")" = $QL ] &&
+	ok "local instance as root: svscan runs as $QL" ||
+	notok "local instance as root: svscan runs as $QL"
+[ -f "$LH/src/Makefile" ] && [ "$(stat -c %U "$LH/src/Makefile")" = $QL ] &&
+    "$LH/home/bin/qmail-showctl" | grep -qxF "qmail home directory: $LH/home." &&
+	ok "local instance as root: the sources are copied for $QL, without the checkout's build" ||
+	notok "local instance as root: the sources are copied for $QL, without the checkout's build"
+swaks --server 127.0.0.1:21342 --from a@example.test --to you@example.test \
+    --header "Subject: root smtp $$" > "$TESTTMP/swaks.out" 2>&1 &&
+	ok "local instance as root: swaks is accepted" ||
+	{ notok "local instance as root: swaks is accepted"; tail -n 8 "$TESTTMP/swaks.out" | sed 's/^/    /'; }
+printf 'Subject: root sendmail %s\n\nhello\n' $$ | "$LH/home/bin/sendmail" bob@example.test &&
+	ok "local instance as root: root's sendmail accepts" ||
+	notok "local instance as root: root's sendmail accepts"
+i=0
+while [ $i -lt 100 ]; do
+	[ "$(subjects "$LH/Maildir" 2>/dev/null | grep -c "^root .* $$\$")" = 2 ] && break
+	sleep 0.1; i=$((i + 1))
+done
+subjects "$LH/Maildir" > "$TESTTMP/subjects" 2>&1
+grep -q "^root smtp $$\$" "$TESTTMP/subjects" && grep -q "^root sendmail $$\$" "$TESTTMP/subjects" &&
+	ok "local instance as root: both messages are in ~$QL/qmail-local/Maildir" ||
+	{ notok "local instance as root: both messages are in ~$QL/qmail-local/Maildir"; tail -n 5 "$LH"/log/qmail-send/current 2>/dev/null | sed 's/^/    /'; }
+[ -z "$(find "$LH/Maildir/new" -type f ! -user $QL)" ] &&
+	ok "local instance as root: delivered as $QL" || notok "local instance as root: delivered as $QL"
+rootli local-stop > "$TESTTMP/rootstop.out" 2>&1 && ok "local instance as root: make local-stop" ||
+	{ notok "local instance as root: make local-stop"; sed 's/^/    /' "$TESTTMP/rootstop.out"; }
+i=0
+while rootleft > /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if rootleft > "$TESTTMP/left"; then
+	notok "local instance as root: no process is left after make local-stop"; sed 's/^/    /' "$TESTTMP/left"
+else
+	ok "local instance as root: no process is left after make local-stop"
 fi

@@ -54,6 +54,15 @@ done
 [ -z "${missing:-}" ] && ok "every qmail control file is described" ||
 	notok "every qmail control file is described (missing:$missing)"
 
+grep -q '^defaultdelivery: ' "$T/out" && notok "a file qmail lacked is not shown when absent" ||
+	ok "a file qmail lacked is not shown when absent"
+printf './Maildir/\n' > "$C/defaultdelivery"
+echo 50 > "$C/concurrencyincoming"
+"$QHOME/bin/qmail-showctl" > "$T/out"
+has "defaultdelivery when present" "Default delivery: ./Maildir/"
+has "concurrencyincoming when present" "concurrencyincoming: Most incoming SMTP, QMTP or QMQP connections at once: 50."
+grep -q 'defaultdelivery: I have no idea' "$T/out" && notok "defaultdelivery is known" || ok "defaultdelivery is known"
+
 rm -f "$C"/*
 touch "$C/morercpthosts.cdb"
 "$QHOME/bin/qmail-showctl" > "$T/out"

@@ -27,8 +27,10 @@
 #                    "sendmail you@localhost" means you@localhost.example.test:
 #                    write you@example.test (or plain "you") instead
 #   LOCAL_USER       run as root: the ordinary user the instance runs as
-#                    (default: $SUDO_USER); the checkout must be readable
-#                    by that user
+#                    (default: $SUDO_USER, else qmlocal, created if need
+#                    be).  When that user cannot read the checkout, the
+#                    sources are copied for it and, unless LOCAL_DIR is
+#                    set, the instance goes to ~USER/qmail-local
 # Nothing needs root.  The instance runs as the invoking user (a
 # single-user build: every qmail id is that user's) and every local address
 # is delivered to ./local/Maildir.
@@ -52,6 +54,17 @@ usage() {
 case "$L" in /*) ;; *) L=$(pwd)/$L; H=$L/home ;; esac
 case "$L" in *[[:space:]]*) die "the instance directory may not contain spaces: $L" ;; esac
 
+# excludes: what not to copy from the checkout: its build (programs and
+# lib/auto.c are compiled for its own conf-qmail), its git data, instances
+excludes() {
+	printf '%s\n' ./.git ./local ./bench/out ./tests/bin '*.o' '*.a' \
+	    ./lib/auto.c ./lib/auto.c.tmp ./conf-qmail ./conf-ids
+	for c in "$top"/*.c; do
+		[ -f "$c" ] && echo "./$(basename "$c" .c)"
+	done
+	case "$L" in "$top"/*) echo ".${L#"$top"}" ;; esac
+}
+
 # qmail-lspawn never delivers as root, so a single-user instance must
 # belong to an ordinary user: as root, become LOCAL_USER, else sudo's user,
 # else the user qmlocal (created if need be).  When that user cannot read
@@ -69,20 +82,23 @@ if [ "$(id -u)" = 0 ] && [ "${1:-}" != status ]; then
 	if [ -z "${LOCAL_DIR:-}" ] && ! setuidgid "$u" test -r "$top/Makefile"; then
 		L=$(getent passwd "$u" | cut -d: -f6)/qmail-local
 		H=$L/home
-		say "$u cannot read $top: the instance goes to $L"
+		[ "${1:-}" = start ] && say "$u cannot read $top: the instance goes to $L"
 	fi
 	mkdir -p "$L" && chown "$u" "$L" || die "cannot create $L for $u"
 	if [ "${1:-}" = start ] && ! setuidgid "$u" test -r "$top/Makefile"; then
-		mkdir -p "$L/src"
-		(cd "$top" && tar cf - --exclude=./.git --exclude=./local \
-		    --exclude='*.o' --exclude='*.a' --exclude=./lib/auto.c .) |
+		mkdir -p "$L/src" && excludes > "$L/.exclude" ||
+			die "cannot create $L/src"
+		(cd "$top" && tar cf - -X "$L/.exclude" .) |
 		    (cd "$L/src" && tar xf -) || die "cannot copy the sources to $L/src"
-		chown -R "$u" "$L/src"
+		chown -R "$u" "$L/src" "$L/.exclude"
 		export LOCAL_PRECOPIED=1
 	fi
 	export LOCAL_DIR="$L"
-	script=$0
+	# an absolute path, and a working directory the user can reach:
+	# the shell resolves "tools/.." through $PWD, which may be closed
+	script=$top/tools/local-instance.sh
 	setuidgid "$u" test -r "$script" || script=$L/src/tools/local-instance.sh
+	cd "$L" || die "cannot change to $L"
 	exec setuidgid "$u" sh "$script" "$@"
 fi
 
@@ -90,19 +106,11 @@ fi
 
 build() {
 	mkdir -p "$L/src" || die "cannot create $L/src"
-	# Copy the sources, not the checkout's build: its programs and
-	# lib/auto.c are compiled for its own conf-qmail.
-	ex="$L/.exclude"
-	{
-		printf '%s\n' ./.git ./local ./bench/out ./tests/bin '*.o' '*.a' \
-		    ./lib/auto.c ./lib/auto.c.tmp ./conf-qmail ./conf-ids
-		for c in "$top"/*.c; do
-			[ -f "$c" ] && echo "./$(basename "$c" .c)"
-		done
-		case "$L" in "$top"/*) echo ".${L#"$top"}" ;; esac
-	} > "$ex"
+	# Copy the sources, not the checkout's build (see excludes)
 	if [ "${LOCAL_PRECOPIED:-}" != 1 ]; then
-		(cd "$top" && tar cf - -X "$ex" .) | (cd "$L/src" && tar xf -) ||
+		excludes > "$L/.exclude" || die "cannot write $L/.exclude"
+		(cd "$top" && tar cf - -X "$L/.exclude" .) |
+		    (cd "$L/src" && tar xf -) ||
 			die "cannot copy the sources to $L/src"
 	fi
 	# conf files written only when they change, so make rebuilds only
