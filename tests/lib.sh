@@ -55,6 +55,7 @@ reset_home() {
 		find "$QHOME/queue/$d" -type f -exec rm -f {} + 2>/dev/null
 	done
 	rm -f "$QHOME"/control/* "$QHOME"/users/* 2>/dev/null
+	: > "$QHOME/queue/lock/tcpto"	# hosts another script timed out
 	find "$QHOME/alias" -name '.qmail*' -exec rm -f {} + 2>/dev/null
 	(cd "$QSRC" && sh tools/install.sh setup) > "$TESTTMP/install.out" 2>&1 ||
 		{ notok "reinstall home"; cat "$TESTTMP/install.out"; }
