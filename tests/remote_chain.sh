@@ -133,8 +133,18 @@ dno() {	# MSG ADDR: the delivery number of MSG to ADDR
 outcome() {	# DNO: "kind: text" of that delivery
 	sed -n "s/^delivery $1: //p" "$SLOG" | tail -1
 }
+# A message is named by its inode number, and a number comes back as soon
+# as its message is gone: "end msg M" may be an older message's.  Done
+# means the last "new msg M" has its "end msg M" after it.
+msg_ended() {	# MSG
+	[ "$(grep -E "^(new|end) msg $1\$" "$SLOG" | tail -1)" = "end msg $1" ]
+}
 wait_msg_end() {	# MSG SECONDS
-	wait_log "^end msg $1\$" "$2"
+	_i=0
+	while ! msg_ended "$1"; do
+		[ $_i -lt $(($2 * 10)) ] || return 1
+		sleep 0.1; _i=$((_i + 1))
+	done
 }
 pfls() { ls "$T/pf/mail/box/new" 2>/dev/null | sort; }
 pfwait() {	# N: wait up to 10 s for N messages in Postfix's Maildir
@@ -277,7 +287,7 @@ n=0
 for r in x1 x2 x3; do
 	outcome "$(dno "$m" $r@batch.test)" | grep -q '^success: ' && n=$((n + 1))
 done
-if [ $n = 3 ] && grep -q "^end msg $m\$" "$SLOG"; then
+if [ $n = 3 ] && msg_ended "$m"; then
 	ok "batch: each recipient delivered and marked done (end msg)"
 else notok "batch: each recipient delivered and marked done ($n)"; fi
 pfls > "$T/pf.0"
