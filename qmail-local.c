@@ -22,6 +22,7 @@
 
 #include "lib/conf.h"
 #include "lib/die.h"
+#include "lib/dotqmail.h"
 #include "lib/io.h"
 #include "lib/limit.h"
 #include "lib/proc.h"
@@ -455,12 +456,14 @@ sayit(const char *type, const char *s)
 	say_parts(1, 0, DIE_LIST(type, s));
 }
 
-/* Run (or, with -n, describe) the instructions in cmds. */
+/* Run (or, with -n, describe) the instructions in cmds, each line
+ * classified by dq_line (man/dot-qmail.5). */
 static void
 follow(void)
 {
-	size_t i, j, k, nlines = 0;
-	char *line;
+	size_t i, j, off, len, nlines = 0;
+	char *arg;
+	int kind;
 
 	for (j = 0; j < cmds.len; j++)
 		if (cmds.s[j] == '\n')
@@ -471,60 +474,54 @@ follow(void)
 	for (i = 0, j = 0; j < cmds.len; j++) {
 		if (cmds.s[j] != '\n')
 			continue;
-		k = j;
-		while (k > i && (cmds.s[k - 1] == ' ' || cmds.s[k - 1] == '\t'))
-			--k;
-		cmds.s[k] = 0;
-		line = cmds.s + i;
-		switch (line[0]) {
-		case 0:
+		kind = dq_line(cmds.s + i, j - i, &off, &len);
+		arg = cmds.s + i + off;
+		arg[len] = 0;	/* at most the '\n' itself: inside cmds */
+		switch (kind) {
+		case DQ_BLANK:
 			if (i == 0)
 				fail(EXIT_TEMP, "Uh-oh: first line of .qmail file"
 				    " is blank. (#4.2.1)");
 			break;
-		case '#':
+		case DQ_COMMENT:
 			break;
-		case '.':
-		case '/':
+		case DQ_LIST:
+			flagforwardonly = 1;
+			break;
+		case DQ_MAILDIR:
+		case DQ_MBOX:
 			++count_file;
 			if (flagforwardonly)
 				fail(EXIT_TEMP, "Uh-oh: .qmail has file delivery"
 				    " but has x bit set. (#4.7.0)");
-			if (line[k - i - 1] == '/') {
+			if (kind == DQ_MAILDIR) {
 				if (flagdoit)
-					maildir(line);
+					maildir(arg);
 				else
-					sayit("maildir ", line);
+					sayit("maildir ", arg);
 			} else {
 				if (flagdoit)
-					mailfile(line);
+					mailfile(arg);
 				else
-					sayit("mbox ", line);
+					sayit("mbox ", arg);
 			}
 			break;
-		case '|':
+		case DQ_PROGRAM:
 			++count_program;
 			if (flagforwardonly)
 				fail(EXIT_TEMP, "Uh-oh: .qmail has prog delivery"
 				    " but has x bit set. (#4.7.0)");
 			if (flagdoit)
-				mailprogram(line + 1);
+				mailprogram(arg);
 			else
-				sayit("program ", line + 1);
+				sayit("program ", arg);
 			break;
-		case '+':
-			if (str_equal(line + 1, "list"))
-				flagforwardonly = 1;
-			break;
-		case '&':
-			++line;
-			/* FALLTHROUGH */
 		default:
 			++count_forward;
 			if (flagdoit)
-				recips[nrecips++] = line;
+				recips[nrecips++] = arg;
 			else
-				sayit("forward ", line);
+				sayit("forward ", arg);
 			break;
 		}
 		i = j + 1;
