@@ -27,6 +27,7 @@
 #include "lib/limit.h"
 #include "lib/netstr.h"
 #include "lib/proc.h"
+#include "lib/qmtp.h"
 #include "lib/rcv.h"
 #include "lib/str.h"
 
@@ -64,53 +65,25 @@ answer(char kind, const char *text)
 		bye(1);
 }
 
-/* exactly n bytes of input into x */
-static int
-getbytes(struct sa *x, size_t n)
-{
-	size_t avail;
-	char *p;
-
-	x->len = 0;
-	if (sa_ready(x, n + 1) == -1)
-		return -1;
-	while (x->len < n) {
-		if ((p = buf_peek(&in, &avail)) == NULL || avail == 0)
-			return -1;
-		if (avail > n - x->len)
-			avail = n - x->len;
-		sa_catb(x, p, avail);
-		buf_seek(&in, avail);
-	}
-	return 0;
-}
-
 /* Read one package and answer it.  Returns 0 at a clean EOF before it. */
 static int
 package(void)
 {
 	struct rcv_msg m, *q = NULL;
 	struct sa text = SA_INIT;
-	size_t mlen, rlen, alen, used, i;
+	size_t mlen, left, alen, i;
 	const char *why = NULL, *res = "";
-	char first, num[RCV_OKLEN];
+	char num[RCV_OKLEN];
 	int crlf, code = 0, perm = 0, r;
 	unsigned long accepted = 0;
 	char kind;
 
 	if (in.p == in.n && buf_flush(&out) == -1)
 		bye(1);
-	if ((r = ns_getlen(&in, &mlen, QMTP_MSG)) == 0)
+	if ((r = qmtp_msghead(&in, QMTP_MSG, &mlen, &crlf)) == 0)
 		return 0;
-	if (r == -1 || mlen == 0 || buf_get(&in, &first, 1) != 1)
+	if (r == -1)
 		bye(1);
-	if (first == '\n')
-		crlf = 0;
-	else if (first == '\r')
-		crlf = 1;
-	else
-		bye(1);	/* no other message format exists */
-	--mlen;
 	if (databytes && mlen > databytes)
 		why = "Dsorry, that message size exceeds my databytes limit (#5.3.4)";
 	else if (rcv_open(&m) == -1)
@@ -132,17 +105,13 @@ package(void)
 		bye(1);
 	if (byte_chr(sender.s, sender.len, 0) < sender.len && !why)
 		why = "Dsorry, NUL in the sender address (#5.1.7)";
-	if (ns_getlen(&in, &rlen, QMTP_RCPTBYTES) != 1)
+	if (qmtp_rcptlist(&in, QMTP_RCPTBYTES, &left) != 1)
 		bye(1);
 	rcpts.len = status.len = 0;
-	for (used = 0; used < rlen; used += rcv_nslen(alen) + alen) {
-		if (ns_getlen(&in, &alen, LIMIT_ADDR) != 1 ||
-		    rcv_nslen(alen) + alen > rlen - used)
+	while ((r = qmtp_rcpt(&in, &left, &rcpt, LIMIT_ADDR)) != 0) {
+		if (r == -1)
 			bye(1);
-		if (getbytes(&rcpt, alen) == -1)
-			bye(1);
-		if (ns_getcomma(&in) != 1)
-			bye(1);
+		alen = rcpt.len;
 		kind = 'K';
 		if (alen == 0 || byte_chr(rcpt.s, alen, 0) < alen)
 			kind = 'S';	/* syntax */
