@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,6 +35,82 @@ cpipe(int *p)
 	return 0;
 }
 
+extern char **environ;
+
+/* $QMAILQUEUE if set and not empty, else conf_qmail/bin/qmail-queue */
+static const char *
+qq_prog(void)
+{
+	static char path[4096];
+	const char *qq;
+	size_t n;
+
+	qq = env_get("QMAILQUEUE");
+	if (qq != NULL && *qq != '\0')
+		return qq;
+	n = str_len(conf_qmail);
+	if (n + sizeof "/bin/qmail-queue" > sizeof path)
+		return NULL;
+	memcpy(path, conf_qmail, n);
+	memcpy(path + n, "/bin/qmail-queue", sizeof "/bin/qmail-queue");
+	return path;
+}
+
+/*
+ * posix_spawn instead of fork: the C library starts the child without
+ * copying the parent's page tables (vfork-like), which is most of the
+ * cost of starting qmail-queue for each message.  The file actions are
+ * plain dup2s, so they need the three pipe ends away from fds 0, 1 and
+ * 6 (a dup2 onto 0 must not clobber an end still to be moved); when one
+ * sits there (a caller started with those closed), fork does it.  -1 with
+ * errno set if the spawn could not be tried; a failed exec is the
+ * child's exit code QQ_EXEC, as with fork.
+ */
+static int
+spawn(pid_t *pid, int body, int env, int err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t pipe;
+	const char *qq;
+	char *argv[2];
+	int r;
+
+	if (body <= 1 || body == 6 || env <= 1 || env == 6 || err <= 1 ||
+	    err == 6)
+		return errno = EBADF, -1;
+	if ((qq = qq_prog()) == NULL)
+		return errno = ENAMETOOLONG, -1;
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return errno = r, -1;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return errno = r, -1;
+	}
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if ((r = posix_spawn_file_actions_adddup2(&fa, body, 0)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, env, 1)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, err, 6)) == 0 &&
+	    (r = posix_spawnattr_setsigdefault(&at, &pipe)) == 0 &&
+	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0) {
+		argv[0] = (char *)qq;
+		argv[1] = NULL;
+		r = posix_spawn(pid, qq, &fa, &at, argv, environ);
+		if (r != 0) {		/* report it as a failed exec */
+			pid_t p;
+
+			if ((p = fork()) == 0)
+				_exit(QQ_EXEC);
+			*pid = p;
+			r = p == -1 ? errno : 0;
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return r == 0 ? 0 : (errno = r, -1);
+}
+
 /*
  * In the child: put the three pipe ends on fds 0, 1 and 6.  They may sit on
  * any of those numbers now, so copy each above 9 first (close-on-exec
@@ -43,10 +120,8 @@ cpipe(int *p)
 static void
 child(int body, int env, int err)
 {
-	static char path[4096];
 	const char *qq;
 	char *argv[2];
-	size_t n;
 
 	if ((body = fcntl(body, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (env = fcntl(env, F_DUPFD_CLOEXEC, 10)) == -1 ||
@@ -55,15 +130,8 @@ child(int body, int env, int err)
 	if (dup2(body, 0) == -1 || dup2(env, 1) == -1 || dup2(err, 6) == -1)
 		_exit(QQ_EXEC);
 	sig_default(SIGPIPE);
-	qq = env_get("QMAILQUEUE");
-	if (qq == NULL || *qq == '\0') {
-		n = str_len(conf_qmail);
-		if (n + sizeof "/bin/qmail-queue" > sizeof path)
-			_exit(QQ_EXEC);
-		memcpy(path, conf_qmail, n);
-		memcpy(path + n, "/bin/qmail-queue", sizeof "/bin/qmail-queue");
-		qq = path;
-	}
+	if ((qq = qq_prog()) == NULL)
+		_exit(QQ_EXEC);
 	argv[0] = (char *)qq;
 	argv[1] = NULL;
 	execv(qq, argv);
@@ -88,14 +156,15 @@ qq_open(struct qq *q)
 		closeboth(penv);
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
+	if (spawn(&pid, pbody[0], penv[0], perr[1]) == -1 &&
+	    (pid = fork()) == 0)
+		child(pbody[0], penv[0], perr[1]);
+	if (pid == -1) {
 		closeboth(pbody);
 		closeboth(penv);
 		closeboth(perr);
 		return -1;
 	}
-	if (pid == 0)
-		child(pbody[0], penv[0], perr[1]);
 	close(pbody[0]);
 	close(penv[0]);
 	close(perr[1]);
