@@ -107,23 +107,29 @@ struct nughde {
 	unsigned long	 uid, gid;
 };
 
-static void
-parse_nughde(struct sa *x, struct nughde *u, const char *src)
+/* 1 if x holds a well-formed record (u points into it), else 0 */
+static int
+nughde_ok(const struct sa *x, struct nughde *u)
 {
 	size_t i, pos = 0, n;
 
 	for (i = 0; i < 6; i++) {
 		n = byte_chr(x->s + pos, x->len - pos, 0);
 		if (pos + n == x->len)
-			say(EXIT_TEMP, "Malformed user record from ", src,
-			    ". (#4.3.0)");
+			return 0;
 		u->f[i] = x->s + pos;
 		pos += n + 1;
 	}
-	if (scan_ulong(u->f[1], str_len(u->f[1]), &u->uid) !=
-	    str_len(u->f[1]) || !*u->f[1] ||
-	    scan_ulong(u->f[2], str_len(u->f[2]), &u->gid) !=
-	    str_len(u->f[2]) || !*u->f[2] || u->f[3][0] != '/')
+	return scan_ulong(u->f[1], str_len(u->f[1]), &u->uid) ==
+	    str_len(u->f[1]) && *u->f[1] &&
+	    scan_ulong(u->f[2], str_len(u->f[2]), &u->gid) ==
+	    str_len(u->f[2]) && *u->f[2] && u->f[3][0] == '/';
+}
+
+static void
+parse_nughde(struct sa *x, struct nughde *u, const char *src)
+{
+	if (!nughde_ok(x, u))
 		say(EXIT_TEMP, "Malformed user record from ", src,
 		    ". (#4.3.0)");
 }
@@ -397,7 +403,83 @@ child(int out, const char *mess, const char *sender, const char *rcpt,
 	    ". (#4.3.0)");
 }
 
+/*
+ * The delivery child for a cached user, started with vfork: it borrows
+ * the daemon's memory until its exec, so everything is prepared by the
+ * daemon (hit_ready) and the child only moves descriptors, opens the
+ * message, changes ids and execs.  No allocation, no return: every way
+ * out is execv or _exit.
+ */
+struct hitjob {
+	const char	*mess;		/* queue/mess/S/N */
+	struct nughde	 u;
+	const gid_t	*groups;
+	size_t		 ngroups;
+	char		*args[11];
+};
+
+NORETURN static void
+hit_child(int out, const struct hitjob *j)
+{
+	int fd;
+
+	if (fd_move(1, out) == -1 || fd_copy(2, 1) == -1)
+		_exit(EXIT_TEMP);
+	sig_default(SIGCHLD);
+	sig_default(SIGPIPE);
+	sig_default(SIGHUP);
+	sig_unblock_all();
+	if ((fd = open(j->mess, O_RDONLY)) == -1 || fd_move(0, fd) == -1)
+		say(EXIT_TEMP, "Unable to open message ", j->mess, ": ",
+		    err_str(errno), ". (#4.3.0)");
+	if (!conf_single)
+		child_drop(&j->u, j->groups, j->ngroups);
+	execv(j->args[0], j->args);
+	say(EXIT_TEMP, "Unable to run qmail-local: ", err_str(errno),
+	    ". (#4.3.0)");
+}
+
 /* ---- in the daemon ---- */
+
+static struct sa hit_path, hit_local, hit_mess;
+
+/*
+ * Fill j for a delivery to a cached user, with the checks child() would
+ * make; 0 if any of them would fail (the fork path then says why).
+ */
+static int
+hit_ready(struct hitjob *j, const struct uent *e, const char *mess,
+    const char *sender, const char *rcpt)
+{
+	struct sa rec;
+	size_t at = byte_rchr(rcpt, str_len(rcpt), '@');
+
+	if (!valid_mess(mess))
+		return 0;
+	rec.s = e->rec, rec.len = e->reclen;
+	if (!nughde_ok(&rec, &j->u) || j->u.uid == 0 ||
+	    (conf_single && j->u.uid != (unsigned long)getuid()))
+		return 0;
+	hit_mess.len = hit_local.len = 0;
+	if (sa_cats(&hit_mess, "queue/") == -1 ||
+	    sa_cats(&hit_mess, mess) == -1 || sa_str(&hit_mess) == NULL ||
+	    sa_catb(&hit_local, rcpt, at) == -1 || sa_str(&hit_local) == NULL)
+		die_nomem();
+	if (hit_path.len == 0 && (sa_cats(&hit_path, conf_qmail) == -1 ||
+	    sa_cats(&hit_path, "/bin/qmail-local") == -1 ||
+	    sa_str(&hit_path) == NULL))
+		die_nomem();
+	j->mess = hit_mess.s;
+	j->groups = e->groups, j->ngroups = e->ngroups;
+	j->args[0] = hit_path.s, j->args[1] = (char *)"--";
+	j->args[2] = (char *)j->u.f[0], j->args[3] = (char *)j->u.f[3];
+	j->args[4] = hit_local.s, j->args[5] = (char *)j->u.f[4];
+	j->args[6] = (char *)j->u.f[5];
+	j->args[7] = (char *)(rcpt[at] ? rcpt + at + 1 : "");
+	j->args[8] = (char *)sender, j->args[9] = (char *)defaultdelivery;
+	j->args[10] = NULL;
+	return 1;
+}
 
 static time_t
 now(void)
@@ -607,6 +689,7 @@ start(unsigned long slot, const char *mess, const char *sender,
 {
 	struct slot *s = slots + slot;
 	struct uent *hit;
+	struct hitjob job;
 	int pi[2], lp[2] = { -1, -1 };
 	pid_t pid;
 
@@ -625,7 +708,19 @@ start(unsigned long slot, const char *mess, const char *sender,
 	/* without a pipe for the answer, the delivery just is not cached */
 	if (!hit && pipe(lp) == -1)
 		lp[0] = lp[1] = -1;
-	switch (pid = fork()) {
+	/*
+	 * A cached user needs no lookup in the child, so vfork will do:
+	 * no copy of this (dynamically linked, NSS-laden) daemon's page
+	 * tables per delivery.
+	 */
+	if (hit && hit_ready(&job, hit, mess, sender, rcpt)) {
+		if ((pid = vfork()) == 0) {
+			close(pi[0]);
+			hit_child(pi[1], &job);
+		}
+	} else
+		pid = fork();
+	switch (pid) {
 	case -1:
 		close(pi[0]), close(pi[1]);
 		if (lp[0] != -1)

@@ -36,7 +36,7 @@ echo "|$LT/rec" | put "$H/.qmail" 644
 G=$QHOME/bin/qmail-getpw
 rm -f "$QHOME/users/cdb"
 
-steps "0|$m|s|$LU-cache@x" "!chmod 0 $G" "1|$m|s|$LU-cache@x" "2|$m|s|$LU-Cache@x" \
+steps "0|$m|s|$LU-cache@x" "!chmod 0 $G" "1|$m|s|$LU-cache@x" "6|mess/0/91777777|s|$LU-cache@x" "2|$m|s|$LU-Cache@x" \
     HUP "3|$m|s|$LU-cache@x" "!chmod 755 $G" "4|$m|s|$LU-cache@x" "!chmod 0 $G" \
     "!printf '=$LU-cache:$LU:$(id -u "$LU"):$(id -g "$LU"):$H:::\n.\n' > $QHOME/users/assign && cd $QHOME && bin/qmail-newu" \
     "5|$m|s|$LU-cache@x" > "$LT/rep"
@@ -45,6 +45,8 @@ grep -q "^0 rUSER=$LU HOME=$LUHOME GROUPS=.*\b$gg\b" "$LT/rep" &&
 	ok "lspawn cache: first delivery looks the user up, with its groups" || { notok "lspawn cache: first delivery"; cat "$LT/rep"; }
 grep -q "^1 rUSER=$LU HOME=$LUHOME GROUPS=.*\b$gg\b" "$LT/rep" &&
 	ok "lspawn cache: second delivery needs no qmail-getpw and keeps the groups" || { notok "lspawn cache: cached delivery"; cat "$LT/rep"; }
+grep -q "^6 sUnable to open message queue/mess/0/91777777: .*|Z" "$LT/rep" &&
+	ok "lspawn cache: a cached user's missing message: s and Z" || { notok "lspawn cache: missing message"; cat "$LT/rep"; }
 grep -q "^2 s.*qmail-getpw.*|Z" "$LT/rep" &&
 	ok "lspawn cache: the key is the exact local part" || { notok "lspawn cache: exact key"; cat "$LT/rep"; }
 grep -q "^3 s.*qmail-getpw.*|Z" "$LT/rep" &&
