@@ -28,6 +28,7 @@
 #include "lib/conf.h"
 #include "lib/date.h"
 #include "lib/die.h"
+#include "lib/envelope.h"
 #include "lib/limit.h"
 #include "lib/proc.h"
 #include "lib/queue.h"
@@ -282,49 +283,21 @@ copy_body(void)
 static void
 read_envelope(struct sa *e)
 {
-	enum { WANT_F, IN_ADDR, WANT_T } state = WANT_F;
-	unsigned long nrcpt = 0;
-	size_t len = 0, i, n;
-	const char *p;
+	struct env_in st = ENV_IN_INIT;
+	size_t used;
 	ssize_t r;
+	int code;
 
 	for (;;) {
 		if ((r = readsome(1, buf, sizeof buf)) == -1)
 			fail(QQ_READ);
 		if (r == 0)
 			fail(QQ_ENVELOPE);	/* end of file before the final NUL */
-		p = buf, n = (size_t)r;
-		while (n > 0) {
-			switch (state) {
-			case WANT_F:
-				if (*p != 'F')
-					fail(QQ_ENVELOPE);
-				goto record;
-			case WANT_T:
-				if (*p == 0)
-					return;
-				if (*p != 'T' || ++nrcpt > LIMIT_QQ_RCPTS)
-					fail(QQ_ENVELOPE);
-			record:
-				if (sa_catc(e, *p) == -1)
-					fail(QQ_NOMEM);
-				p++, n--, len = 0, state = IN_ADDR;
-				break;
-			case IN_ADDR:
-				i = byte_chr(p, n, 0);
-				if (i > LIMIT_ADDR - len)
-					fail(QQ_ADDR_TOO_LONG);
-				len += i;
-				if (i < n)
-					i++, state = WANT_T;	/* with its NUL */
-				if (sa_catb(e, p, i) == -1)
-					fail(QQ_NOMEM);
-				p += i, n -= i;
-				break;
-			}
-			if (e->len > LIMIT_QQ_ENVELOPE)
-				fail(QQ_ENVELOPE);
-		}
+		code = env_in_feed(&st, e, buf, (size_t)r, &used);
+		if (code == ENV_IN_DONE)
+			return;
+		if (code)
+			fail(code);
 	}
 }
 

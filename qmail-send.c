@@ -26,6 +26,7 @@
 #include "lib/control.h"
 #include "lib/date.h"
 #include "lib/die.h"
+#include "lib/envelope.h"
 #include "lib/io.h"
 #include "lib/limit.h"
 #include "lib/proc.h"
@@ -683,9 +684,10 @@ todo_do(unsigned long id, struct pend *p)
 {
 	static struct sa env, lo, re, addr, sender;
 	unsigned long uid = 0, qp = 0;
-	size_t pos, end, nl = 0, nr = 0;
+	size_t pos, vl, nl = 0, nr = 0;
+	const char *v;
 	struct stat st;
-	int gotf = 0, r, c;
+	int gotf = 0, r, c, type;
 
 	p->id = id;
 	p->fd[0] = p->fd[1] = p->fd[2] = -1;
@@ -706,20 +708,20 @@ todo_do(unsigned long id, struct pend *p)
 		return -1;
 	}
 	lo.len = re.len = 0;
-	for (pos = 0; pos < env.len; pos = end + 1) {
-		end = pos + byte_chr(env.s + pos, env.len - pos, 0);
-		switch (env.s[pos]) {
+	pos = 0;
+	while (env_next(env.s, env.len, &pos, &type, &v, &vl) == 1) {
+		switch (type) {
 		case 'u':
-			(void)scan_ulong(env.s + pos + 1, end - pos - 1, &uid);
+			(void)scan_ulong(v, vl, &uid);
 			break;
 		case 'p':
-			(void)scan_ulong(env.s + pos + 1, end - pos - 1, &qp);
+			(void)scan_ulong(v, vl, &qp);
 			break;
 		case 'F':
 			if (gotf)
 				break;
 			gotf = 1;
-			if (sa_copyb(&sender, env.s + pos + 1, end - pos - 1) == -1)
+			if (sa_copyb(&sender, v, vl) == -1)
 				nomem();
 			break;
 		case 'T':
@@ -727,7 +729,7 @@ todo_do(unsigned long id, struct pend *p)
 				todo_bad(id, "recipient before sender");
 				return -1;
 			}
-			c = rewrite(&addr, env.s + pos + 1, end - pos - 1);
+			c = rewrite(&addr, v, vl);
 			if (c == LOCAL) {
 				if (sa_catc(&lo, 'T') == -1 || sa_cat(&lo, &addr) == -1 ||
 				    sa_catc(&lo, 0) == -1)
@@ -1396,9 +1398,10 @@ job_open(int c)
 {
 	struct ev *e = htop(&heap[c]);
 	struct msg *m = e->m;
-	size_t pos, end, n;
+	size_t pos, vl, n;
+	const char *v;
 	struct job *j;
-	int r;
+	int r, type;
 
 	hdel(&heap[c], e);
 	fnmake(&fn, ch[c].name, m->id, 1);
@@ -1452,28 +1455,21 @@ job_open(int c)
 		sched(m, c, nextretry(m->birth, c));
 		return;
 	}
-	n = 0;
-	for (pos = 0; pos < j->file.len; pos = end + 1) {
-		end = pos + byte_chr(j->file.s + pos, j->file.len - pos, 0);
-		if (end == j->file.len) {
-			LOG("warning: ignoring unterminated record at the end of ",
-			    fn.s, "\n");
-			break;
-		}
-		if (j->file.s[pos] == 'T')
+	n = 0, pos = 0;
+	while ((r = env_next(j->file.s, j->file.len, &pos, &type, &v, &vl)) == 1)
+		if (type == 'T')
 			n++;
-		else if (j->file.s[pos] != 'D')
+		else if (type != 'D')
 			LOG("warning: unknown record type in ", fn.s, "\n");
-	}
+	if (r == -1)
+		LOG("warning: ignoring unterminated record at the end of ",
+		    fn.s, "\n");
 	if (n && (j->rcpt = alloc_array(n, sizeof *j->rcpt)) == NULL)
 		nomem();
-	for (pos = 0; pos < j->file.len; pos = end + 1) {
-		end = pos + byte_chr(j->file.s + pos, j->file.len - pos, 0);
-		if (end == j->file.len)
-			break;
-		if (j->file.s[pos] == 'T')
-			j->rcpt[j->nrcpt++] = pos;
-	}
+	pos = 0;
+	while (env_next(j->file.s, j->file.len, &pos, &type, &v, &vl) == 1)
+		if (type == 'T')	/* the offset of the record's letter */
+			j->rcpt[j->nrcpt++] = (size_t)(v - 1 - j->file.s);
 	j->left = j->nrcpt;
 	m->busy[c] = 1;
 	j->jnext = NULL;

@@ -28,6 +28,7 @@
 #include "lib/limit.h"
 #include "lib/proc.h"
 #include "lib/rcv.h"
+#include "lib/smtp.h"
 #include "lib/str.h"
 
 const char prog[] = "qmail-smtpd";
@@ -298,55 +299,21 @@ literal(void)
 static int
 parse_path(const char *what)
 {
-	size_t w = str_len(what), used;
+	size_t used;
 
-	if (!case_startb(arg.s, arg.len, what))
+	if ((used = smtp_path(&addr, arg.s, arg.len, what)) == 0)
 		return -1;
-	used = addr_parse_path(&addr, arg.s + w, arg.len - w);
-	if (used == 0)
-		return -1;
-	used += w;
-	while (used < arg.len && arg.s[used] == ' ')
-		++used;
 	if (sa_copyb(&tmp, arg.s + used, arg.len - used) == -1)
 		die_nomem_smtp();
 	literal();
 	return 0;
 }
 
-/* Next space-separated parameter of tmp, from *pos: its bounds. */
-static int
-next_param(size_t *pos, size_t *start, size_t *len)
-{
-	size_t i = *pos;
-
-	while (i < tmp.len && tmp.s[i] == ' ')
-		++i;
-	if (i == tmp.len)
-		return 0;
-	*start = i;
-	while (i < tmp.len && tmp.s[i] != ' ')
-		++i;
-	*len = i - *start;
-	*pos = i;
-	return 1;
-}
-
-static int
-param_is(const char *p, size_t n, const char *name)
-{
-	size_t k = str_len(name);
-
-	return n >= k && case_equalb(p, k, name) && (n == k || p[k] == '=');
-}
-
 static void
 smtp_mail(void)
 {
-	size_t pos = 0, ps, pn, vs;
 	unsigned long size = 0;
 	int want_utf8 = 0;
-	const char *v;
 
 	if (seenmail) {
 		err("503", "5.5.1", "nested MAIL command (#5.5.1)");
@@ -356,27 +323,16 @@ smtp_mail(void)
 		err("501", "5.5.4", "syntax error in MAIL FROM (#5.5.4)");
 		return;
 	}
-	while (next_param(&pos, &ps, &pn)) {
-		v = tmp.s + ps;
-		vs = byte_chr(v, pn, '=');
-		if (param_is(v, pn, "size")) {
-			if (vs == pn || vs + 1 == pn ||
-			    scan_ulong(v + vs + 1, pn - vs - 1, &size) != pn - vs - 1) {
-				err("501", "5.5.4", "syntax error in SIZE (#5.5.4)");
-				return;
-			}
-		} else if (param_is(v, pn, "body")) {
-			if (!(pn - vs - 1 == 4 && case_equalb(v + vs + 1, 4, "7bit")) &&
-			    !(pn - vs - 1 == 8 && case_equalb(v + vs + 1, 8, "8bitmime"))) {
-				err("501", "5.5.4", "unknown BODY type (#5.5.4)");
-				return;
-			}
-		} else if (pn == 8 && case_equalb(v, 8, "smtputf8")) {
-			want_utf8 = 1;
-		} else {
-			err("555", "5.5.4", "unsupported MAIL parameter (#5.5.4)");
-			return;
-		}
+	switch (smtp_mail_params(tmp.s, tmp.len, &size, &want_utf8)) {
+	case SMTP_MP_SIZE:
+		err("501", "5.5.4", "syntax error in SIZE (#5.5.4)");
+		return;
+	case SMTP_MP_BODY:
+		err("501", "5.5.4", "unknown BODY type (#5.5.4)");
+		return;
+	case SMTP_MP_UNKNOWN:
+		err("555", "5.5.4", "unsupported MAIL parameter (#5.5.4)");
+		return;
 	}
 	if (databytes && size > databytes) {
 		reply("552", "5.3.4", "sorry, that message size exceeds my databytes limit (#5.3.4)");
@@ -404,7 +360,7 @@ smtp_rcpt(void)
 		err("501", "5.5.4", "syntax error in RCPT TO (#5.5.4)");
 		return;
 	}
-	if (next_param(&pos, &ps, &pn)) {
+	if (smtp_next_param(tmp.s, tmp.len, &pos, &ps, &pn)) {
 		err("555", "5.5.4", "unsupported RCPT parameter (#5.5.4)");
 		return;
 	}
@@ -437,93 +393,33 @@ smtp_rcpt(void)
 	reply("250", "2.1.5", "ok");
 }
 
-/*
- * The DATA state machine.  The data ends only at CR LF . CR LF (the
- * first line counts as following a CR LF).  A bare LF or a CR not followed
- * by LF never ends a line or the data, and marks the message bad: it is
- * read to its real end and refused, so nothing smuggled after a
- * "<LF>.<LF>" or "<CR>.<CR>" can ever start a second message.  A leading
- * dot is removed from every other line (RFC 5321 4.5.2); CR LF becomes LF.
- */
-enum { S_BOL, S_DOT, S_DOTCR, S_MID, S_CR };
-
+/* The message after DATA, through lib/smtp.h's state machine, into m. */
 struct body {
-	struct rcv_msg	*m;
-	char		 ob[BUF_SIZE];
-	size_t		 on;
-	int		 bare;	/* a bare CR or LF was seen */
+	struct rcv_msg		*m;
+	char			 ob[BUF_SIZE];
+	size_t			 on;
+	struct smtp_data	 d;
 };
-
-static void
-emit(struct body *b, char c)
-{
-	if (b->on == sizeof b->ob) {
-		rcv_put(b->m, b->ob, b->on);
-		b->on = 0;
-	}
-	b->ob[b->on++] = c;
-}
 
 static void
 read_data(struct body *b)
 {
-	int st = S_BOL;
-	size_t avail, i;
-	char *p, c;
+	size_t avail, used, got;
+	char *p;
 
 	for (;;) {
 		p = peek(&avail);
-		for (i = 0; i < avail; i++) {
-			c = p[i];
-			switch (st) {
-			case S_BOL:
-				if (c == '.') {
-					st = S_DOT;
-					break;
-				}
-				/* FALLTHROUGH */
-			case S_MID:
-			mid:
-				if (c == '\r')
-					st = S_CR;
-				else {
-					if (c == '\n')
-						b->bare = 1;
-					emit(b, c);
-					st = S_MID;
-				}
-				break;
-			case S_DOT:
-				if (c == '\r')
-					st = S_DOTCR;
-				else
-					goto mid;	/* the stuffed dot goes */
-				break;
-			case S_DOTCR:
-				if (c == '\n') {
-					buf_seek(&in, i + 1);
-					if (b->on)
-						rcv_put(b->m, b->ob, b->on);
-					return;
-				}
-				b->bare = 1;	/* ".<CR>x": a bare CR */
-				goto mid;
-			case S_CR:
-				if (c == '\n') {
-					emit(b, '\n');
-					st = S_BOL;
-				} else if (c == '\r')
-					b->bare = 1;	/* stays S_CR */
-				else {
-					b->bare = 1;
-					emit(b, '\r');
-					emit(b, c);
-					st = S_MID;
-				}
-				break;
-			}
+		used = smtp_data_scan(&b->d, p, avail, b->ob + b->on,
+		    sizeof b->ob - b->on, &got);
+		buf_seek(&in, used);
+		b->on += got;
+		if (b->d.done || sizeof b->ob - b->on < 2) {
+			if (b->on)
+				rcv_put(b->m, b->ob, b->on);
+			b->on = 0;
 		}
-		buf_seek(&in, avail);
+		if (b->d.done)
+			return;
 	}
 }
 
@@ -562,10 +458,10 @@ smtp_data(void)
 	memset(&b, 0, sizeof b);
 	b.m = &m;
 	read_data(&b);
-	if (b.bare || m.hops > RCV_MAXHOPS ||
+	if (b.d.bare || m.hops > RCV_MAXHOPS ||
 	    (databytes && m.bytes > databytes)) {
 		qq_kill(&m.qq);
-		if (b.bare)
+		if (b.d.bare)
 			reply("554", "5.6.0", "bare LF or CR not allowed, see RFC 5321 2.3.8 (#5.6.0)");
 		else if (m.hops > RCV_MAXHOPS)
 			reply("554", "5.4.6", "too many hops, this message is looping (#5.4.6)");
@@ -641,19 +537,14 @@ static void
 dispatch(void)
 {
 	const struct cmd *c;
-	size_t v = byte_chr(line.s, line.len, ' '), a;
+	size_t v, a, n;
 
-	if (byte_chr(line.s, line.len, 0) < line.len) {
+	if (smtp_split(line.s, line.len, &v, &a, &n) == -1) {
 		err("500", "5.5.2", "NUL in command (#5.5.2)");
 		return;
 	}
-	a = v;
-	while (a < line.len && line.s[a] == ' ')
-		++a;
-	if (sa_copyb(&arg, line.s + a, line.len - a) == -1)
+	if (sa_copyb(&arg, line.s + a, n) == -1)
 		die_nomem_smtp();
-	while (arg.len && arg.s[arg.len - 1] == ' ')
-		--arg.len;
 	for (c = cmds; c->name; c++)
 		if (v == str_len(c->name) && case_equalb(line.s, v, c->name)) {
 			c->fn();
