@@ -38,8 +38,18 @@ lib/libq-musl.a: $(LIBMOBJ)
 %.mo: %.c $(HDRS)
 	$(MUSL_CC) -c -o $@ $<
 
+# The programs outside the libc-only core, each with the library it links
+# (DESIGN.md: what needs a library runs in its own small process).  The
+# test build_core_libc reads these lines: every other program links libc
+# only.
+EXTLIBS_qmail-tlsd := -lssl -lcrypto
+EXTLIBS_qmail-tlsc := -lssl -lcrypto
+EXTLIBS_qmail-mtasts := -lssl -lcrypto
+EXTLIBS_qmail-checkpw := -lcrypt
+EXTLIBS_qmail-passwd := -lcrypt
+
 $(filter-out $(MUSL),$(PROGS)): %: %.o lib/libq.a conf-static conf-musl
-	$(LD_CMD) $(if $(filter $@,$(STATIC)),-static) -o $@ $< lib/libq.a
+	$(LD_CMD) $(if $(filter $@,$(STATIC)),-static) -o $@ $< lib/libq.a $(EXTLIBS_$@)
 ifneq ($(strip $(MUSL)),)
 $(filter $(MUSL),$(PROGS)): %: %.mo lib/libq-musl.a conf-musl
 	$(MUSL_LD) -o $@ $< lib/libq-musl.a

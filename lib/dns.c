@@ -287,6 +287,7 @@ iplist_add(struct iplist *l, const struct ip *ip, unsigned long pref)
 	}
 	l->x[l->len].ip = *ip;
 	l->x[l->len].pref = pref;
+	l->x[l->len].name[0] = 0;
 	l->len++;
 	return 0;
 }
@@ -327,6 +328,9 @@ ipadd(struct iplist *l, const char *name, unsigned long pref)
 			memcpy(ip.a, ans + rd[i].pos, rd[i].len);
 			if (iplist_add(l, &ip, pref) == -1)
 				return DNS_TEMP;
+			if (l->len > before)	/* name came through name_ok */
+				memcpy(l->x[l->len - 1].name, name,
+				    str_len(name) + 1);
 		}
 	}
 	if (l->len > before)

@@ -43,6 +43,8 @@ struct ip {
 struct ipmx {
 	struct ip	ip;
 	unsigned long	pref;	/* MX preference; 0 for an A/AAAA host */
+	char		name[DNS_NAME];	/* the host it belongs to, checked
+				 * and without a final dot; "" for a literal */
 };
 
 struct iplist {
