@@ -186,6 +186,25 @@ dns_rd_mx(const unsigned char *m, size_t len, const struct dns_rd *rd,
 	return 0;
 }
 
+int
+dns_rd_txt(const unsigned char *m, size_t len, const struct dns_rd *rd,
+    struct sa *out)
+{
+	size_t p, end, n;
+
+	if (rd->pos > len || rd->len > len - rd->pos)
+		return -1;
+	end = rd->pos + rd->len;
+	for (p = rd->pos; p < end; p += n) {
+		n = m[p++];	/* RFC 1035 3.3.14: <character-string>s */
+		if (n > end - p)
+			return -1;
+		if (sa_catb(out, (const char *)m + p, n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A name we are willing to ask about: printable, no empty label, no
  * label over 63 bytes, 253 bytes at most without the final dot. */
 static int
@@ -455,6 +474,35 @@ dns_ptr(struct sa *out, const struct ip *ip)
 	if (e == 0 || e > rd[0].pos + rd[0].len)
 		return DNS_TEMP;
 	return sa_copys(out, name) == -1 ? DNS_TEMP : DNS_OK;
+}
+
+int
+dns_txt(struct sa *out, const char *s, size_t n)
+{
+	struct dns_rd rd[DNS_RDMAX];
+	char name[DNS_NAME], canon[DNS_NAME];
+	size_t k, i, start;
+	int r;
+
+	if (!name_ok(s, n, name))
+		return DNS_PERM;
+	if ((r = lookup(name, DNS_T_TXT, rd, &k, canon)) != DNS_OK)
+		return r;
+	for (i = 0; i < k; i++) {
+		start = out->len;
+		if (dns_rd_txt(ans, anslen, &rd[i], out) == -1) {
+			out->len = start;
+			return DNS_TEMP;	/* malformed, or no memory */
+		}
+		if (out->len > start && byte_chr(out->s + start,
+		    out->len - start, 0) < out->len - start) {
+			out->len = start;	/* no text holds a NUL */
+			continue;
+		}
+		if (sa_catc(out, 0) == -1)
+			return DNS_TEMP;
+	}
+	return DNS_OK;
 }
 
 size_t

@@ -33,6 +33,7 @@ enum { DNS_OK = 0, DNS_TEMP = -1, DNS_PERM = -2, DNS_NULLMX = -3 };
 #define DNS_T_CNAME	5
 #define DNS_T_PTR	12
 #define DNS_T_MX	15
+#define DNS_T_TXT	16
 #define DNS_T_AAAA	28
 
 struct ip {
@@ -71,6 +72,10 @@ int	 dns_ip(struct iplist *, const char *, size_t);	/* AAAA, then A */
  * (implicit MX, preference 0); a [literal] is used as is */
 int	 dns_mxip(struct iplist *, const char *, size_t, unsigned long);
 int	 dns_ptr(struct sa *, const struct ip *);	/* the first PTR name */
+/* TXT records (at most DNS_RDMAX of them): each record's character-strings
+ * joined into one text, appended to the sa and NUL-terminated; a record
+ * that holds a NUL byte is left out.  No records: DNS_OK, nothing added. */
+int	 dns_txt(struct sa *, const char *, size_t);
 
 /* the response parser */
 struct dns_msg {
@@ -102,6 +107,11 @@ int	 dns_select(const unsigned char *, size_t, const char *, unsigned,
 /* MX rdata: the preference and the target name (empty for "." ) */
 int	 dns_rd_mx(const unsigned char *, size_t, const struct dns_rd *,
 	    unsigned long *, char *);
+
+/* TXT rdata: its character-strings joined, appended to the sa; 0, or -1
+ * invalid (a string running past the rdata, or out of memory) */
+int	 dns_rd_txt(const unsigned char *, size_t, const struct dns_rd *,
+	    struct sa *);
 
 /* ipme: this machine's addresses (getifaddrs), 0.0.0.0, ::, and the
  * lines of control/moreipme when it exists */

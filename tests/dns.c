@@ -103,6 +103,46 @@ test_name_rejects_loops_and_overruns(void)
 	CHECK(p == 255 && dns_name(m, p, 0, out) == 255 && strlen(out) == 253);
 }
 
+static size_t
+txt_rr(unsigned char *m, size_t p, const char *rd, size_t n)
+{
+	p = put(m, p, "\300\14\0\20\0\1\0\0\0\74", 10);	/* TXT IN ttl 60 */
+	m[p++] = 0, m[p++] = (unsigned char)n;
+	return put(m, p, rd, n);
+}
+
+static void
+test_txt_strings_joined_and_bounded(void)
+{
+	unsigned char m[512];
+	struct dns_rd rd[8];
+	struct sa t = SA_INIT;
+	char canon[DNS_NAME];
+	size_t p, n;
+
+	p = question(m, hdr(m, 3));
+	p = txt_rr(m, p, "\10v=STSv1;\6 id=42", 16);
+	p = txt_rr(m, p, "\0", 1);
+	p = txt_rr(m, p, "", 0);
+	CHECK(dns_select(m, p, "example.org", DNS_T_TXT, rd, 8, &n, canon) == 0);
+	CHECK(n == 3);
+	CHECK(dns_rd_txt(m, p, &rd[0], &t) == 0 &&
+	    byte_equal(t.s, t.len, "v=STSv1; id=42"));
+	t.len = 0;
+	CHECK(dns_rd_txt(m, p, &rd[1], &t) == 0 && t.len == 0);
+	CHECK(dns_rd_txt(m, p, &rd[2], &t) == 0 && t.len == 0);
+	/* a string longer than its rdata, or than the message */
+	p = question(m, hdr(m, 1));
+	p = txt_rr(m, p, "\10v=STSv1;\7 id=42", 16);
+	CHECK(dns_select(m, p, "example.org", DNS_T_TXT, rd, 8, &n, canon) == 0);
+	CHECK(n == 1 && dns_rd_txt(m, p, &rd[0], &t) == -1);
+	rd[0].len = 200;
+	CHECK(dns_rd_txt(m, p, &rd[0], &t) == -1);
+	rd[0].pos = 600;
+	CHECK(dns_rd_txt(m, p, &rd[0], &t) == -1);
+	sa_free(&t);
+}
+
 static void
 test_select_mx_and_bad_lengths(void)
 {
@@ -224,6 +264,7 @@ main(void)
 	RUN(test_name_plain_and_compressed);
 	RUN(test_name_rejects_loops_and_overruns);
 	RUN(test_select_mx_and_bad_lengths);
+	RUN(test_txt_strings_joined_and_bounded);
 	RUN(test_select_follows_cname_bounded);
 	RUN(test_ip_text);
 	RUN(test_tcpto_records);

@@ -53,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *m, size_t len)
 	struct dns_rd rd[8];
 	struct dns_msg d;
 	struct dns_rr rr;
+	struct sa txt = SA_INIT;
 	size_t e, n, i, last;
 	unsigned long pref;
 	int r;
@@ -84,7 +85,12 @@ LLVMFuzzerTestOneInput(const uint8_t *m, size_t len)
 				abort();
 			if (dns_rd_mx(m, len, &rd[i], &pref, name) == 0)
 				check_name(name);
+			txt.len = 0;
+			if (dns_rd_txt(m, len, &rd[i], &txt) == 0 &&
+			    txt.len >= rd[i].len + (rd[i].len == 0))
+				abort();	/* a length byte per string */
 		}
 	}
+	sa_free(&txt);
 	return 0;
 }
