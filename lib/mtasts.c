@@ -386,7 +386,7 @@ unchunk(struct sa *body, const char *s, size_t n)
 }
 
 const char *
-mtasts_http(struct sa *body, const char *s, size_t n)
+mtasts_http(struct sa *body, const char *s, size_t n, int clean)
 {
 	size_t pos = 0, ln, c, vb;
 	const char *l;
@@ -441,7 +441,8 @@ mtasts_http(struct sa *body, const char *s, size_t n)
 		if (clen > n - pos)
 			return "truncated body";
 		n = pos + clen;
-	}
+	} else if (!clean)
+		return "connection cut without a length";
 	if (n - pos > MTASTS_MAXPOLICY)
 		return "policy too large";
 	if (sa_copyb(body, s + pos, n - pos) == -1)

@@ -71,9 +71,11 @@ const char	*mtasts_mode_name(int);	/* "none", "testing", "enforce" */
  * An HTTP/1.x response read whole (at most MTASTS_MAXPOLICY + 16 KB): the
  * status, whether Content-Type is text/plain, and the body, with a
  * chunked transfer coding undone into body.  NULL when it is a usable
- * "200 text/plain" answer, else why not.
+ * "200 text/plain" answer, else why not.  Without a clean end (TLS
+ * close_notify: the last int 0) the body must have a Content-Length or
+ * be chunked, so a cut connection cannot shorten the policy.
  */
-const char	*mtasts_http(struct sa *, const char *, size_t);
+const char	*mtasts_http(struct sa *, const char *, size_t, int);
 #define MTASTS_HTTPMAX	(MTASTS_MAXPOLICY + 16384UL)
 
 /* The cache record: "key: value" lines (man/qmail-mtasts.8). */

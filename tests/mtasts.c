@@ -198,7 +198,7 @@ test_domain(void)
 static const char *
 http(struct sa *b, const char *s)
 {
-	return mtasts_http(b, s, strlen(s));
+	return mtasts_http(b, s, strlen(s), 1);
 }
 
 static void
@@ -243,6 +243,11 @@ test_http(void)
 	    "Transfer-Encoding: chunked\r\n\r\n1\r\nxy") != NULL);
 	CHECK(http(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n") != NULL);
+	/* a cut connection: only a stated length or chunks count */
+	CHECK(mtasts_http(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "\r\nversion", 52, 0) != NULL);
+	CHECK(mtasts_http(&b, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 1\r\n\r\nv", 65, 0) == NULL && b.len == 1);
 	sa_free(&b);
 }
 

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	    (strlen(id) == 0 || strlen(id) > MTASTS_IDLEN))
 		abort();
 	(void)mtasts_txt_pick(id, s, len);
-	if (mtasts_http(&b, s, len) == NULL && (b.len > len ||
+	if (mtasts_http(&b, s, len, len & 1) == NULL && (b.len > len ||
 	    b.len > MTASTS_MAXPOLICY))
 		abort();
 	(void)mtasts_parse(&q, s, len);
