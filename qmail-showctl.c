@@ -97,6 +97,8 @@ static const struct ctl extras[] = {
 	    "Most incoming SMTP, QMTP or QMQP connections at once: ", "" },
 	{ "defaultdelivery", LST, 0, "", "Default delivery: ", "" },
 	{ "moreipme", LST, 0, "", "Also my IP address: ", "." },
+	{ "mtasts", INT, 0, "1",
+	    "MTA-STS policies for remote delivery (0 off, 1 on): ", "" },
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
 };
