@@ -2,8 +2,9 @@
  * qmail-remote: deliver one message to the SMTP server of one host, for
  * one or more recipients: `qmail-remote host sender recip [recip...]`.
  * Reads the message on fd 0 (seekable), control/me, helohost,
- * smtproutes, timeoutconnect, timeoutremote, moreipme; reads and writes
- * queue/lock/tcpto.  Writes one report per recipient (r, h or s + text +
+ * smtproutes, timeoutconnect, timeoutremote, moreipme, mtasts; reads and
+ * writes queue/lock/tcpto; reads queue/mtasts/DOMAIN and runs
+ * bin/qmail-mtasts when that MTA-STS cache entry is not fresh.  Writes one report per recipient (r, h or s + text +
  * NUL), then one for the message (K, Z or D + text + NUL) on fd 1, as
  * qmail-remote(8) says.  Runs as qmailr, started by qmail-rspawn.
  * Exit: 0 whenever the report was written (the failure is in it), 111 if
@@ -12,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include "lib/die.h"
 #include "lib/dns.h"
 #include "lib/io.h"
+#include "lib/mtasts.h"
 #include "lib/proc.h"
 #include "lib/str.h"
 
@@ -48,6 +51,13 @@ static struct sa line = SA_INIT;
 static unsigned long timeoutconnect = 60, timeoutremote = 1200;
 static struct sa helohost = SA_INIT;
 static struct sa routes = SA_INIT;
+
+/* MTA-STS (RFC 8461): the policy of the recipient domain, when one applies */
+#define MTASTS_WAIT	75	/* seconds for qmail-mtasts (it stops at 60) */
+static struct mtasts sts;
+static int sts_mode = -1;	/* MTASTS_TESTING or _ENFORCE; -1 none */
+static const char *sts_domain;
+static struct sa sts_note = SA_INIT;	/* for the report */
 
 /* the report on fd 1 */
 static void
@@ -94,6 +104,32 @@ outsmtptext(void)
 		return;
 	outs("Remote host said: ");
 	outb(reply.s, reply.len);
+}
+
+/* what MTA-STS did for this delivery, a line of the report */
+static void
+outsts(void)
+{
+	if (sts_mode == -1)
+		return;
+	outs("MTA-STS ");
+	outs(mtasts_mode_name(sts_mode));
+	outs(" for ");
+	outs(sts_domain);
+	if (sts_note.len) {
+		outs(": ");
+		outb(sts_note.s, sts_note.len);
+	}
+	outs(".\n");
+}
+
+static void
+sts_say(const char *a, const char *b, const char *c)
+{
+	if ((sts_note.len && sa_cats(&sts_note, "; ") == -1) ||
+	    sa_cats(&sts_note, a) == -1 || sa_cats(&sts_note, b) == -1 ||
+	    sa_cats(&sts_note, c) == -1)
+		_exit(EXIT_TEMP);
 }
 
 NORETURN static void
@@ -257,6 +293,7 @@ quit(const char *prepend, const char *append)
 	outs(append);
 	outs(".\n");
 	outsmtptext();
+	outsts();
 	zerodie();
 }
 
@@ -587,6 +624,86 @@ controls(void)
 		temp_control();
 }
 
+/* Run bin/qmail-mtasts for domain, bounded by MTASTS_WAIT seconds; its
+ * record into x.  0, or -1 when it failed or gave nothing. */
+static int
+mtasts_run(const char *domain, struct sa *x)
+{
+	char *args[3];
+	char b[4096];
+	time_t deadline = time(NULL) + MTASTS_WAIT;
+	int pfd[2], st, fd;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(pfd) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(pfd[0]), close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		args[0] = (char *)"bin/qmail-mtasts";
+		args[1] = (char *)domain;
+		args[2] = NULL;
+		close(pfd[0]);
+		/* fd 0 is the message: its offset is shared, keep it away */
+		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+		    fd_move(0, fd) == -1 || fd_move(1, pfd[1]) == -1)
+			_exit(EXIT_TEMP);
+		execv(args[0], args);
+		_exit(EXIT_TEMP);
+	}
+	close(pfd[1]);
+	for (;;) {
+		r = io_read(pfd[0], b, sizeof b, 0, deadline);
+		if (r <= 0)
+			break;
+		if ((size_t)r > 65536 - x->len || sa_catb(x, b, (size_t)r) == -1) {
+			r = -1;
+			break;
+		}
+	}
+	close(pfd[0]);
+	if (r == -1)
+		kill(pid, SIGKILL);	/* too slow or too much: no policy */
+	if (proc_wait(pid, &st) == -1 || r == -1 || proc_exitcode(st) != 0)
+		return -1;
+	return 0;
+}
+
+/* The MTA-STS policy of an MX-routed domain: the cache entry when it is
+ * fresh, else what qmail-mtasts says.  No policy known (no entry, a
+ * failure): delivery goes on as for a domain without MTA-STS (RFC 8461 5). */
+static void
+sts_lookup(const char *host)
+{
+	struct sa x = SA_INIT;
+	unsigned long on, now = (unsigned long)time(NULL);
+	char d[DNS_NAME];
+	int r;
+
+	if (ctl_readulong(&on, "control/mtasts", 1) == -1)
+		temp_control();
+	if (on == 0 || !mtasts_domain(d, host, str_len(host)))
+		return;
+	r = mtasts_cache_read(&sts, d);
+	if (r != 1 || sts.refresh <= now || sts.expires <= now) {
+		if (mtasts_run(d, &x) == 0 &&
+		    mtasts_parse(&sts, x.s, x.len) == NULL &&
+		    str_equal(sts.domain, d))
+			r = 1;
+		else if (r == 1)	/* still unexpired: RFC 8461 5.1 */
+			(void)mtasts_cache_read(&sts, d);
+		sa_free(&x);
+	}
+	if (r == 1 && sts.has_policy && sts.expires > now &&
+	    sts.mode != MTASTS_NONE) {
+		sts_mode = sts.mode;
+		sts_domain = host;
+	}
+}
+
 static unsigned long
 seed(void)
 {
@@ -644,6 +761,7 @@ main(int argc, char **argv)
 		if (r != DNS_OK)
 			perm_dns(relay.s);
 	} else {
+		sts_lookup(host);
 		r = dns_mxip(&ips, host, str_len(host), seed());
 		if (r == DNS_TEMP)
 			temp_dns();
@@ -667,9 +785,34 @@ main(int argc, char **argv)
 			k++;
 	if (k == 0)
 		perm_ambigmx();
+	/* RFC 8461 4.1: under enforce, only MX hosts the policy lists */
+	if (sts_mode != -1) {
+		for (i = 0, k = 0; i < ips.len; i++) {
+			if (ips.x[i].pref >= prefme)
+				continue;
+			if (mtasts_mx_allowed(&sts, ips.x[i].name))
+				k++;
+			else if (i == 0 || !str_equal(ips.x[i].name,
+			    ips.x[i - 1].name))
+				sts_say(ips.x[i].name, " is not in the policy: ",
+				    sts_mode == MTASTS_ENFORCE ? "skipped" :
+				    "enforce would skip it");
+		}
+		if (sts_mode == MTASTS_ENFORCE && k == 0) {
+			outs("ZMTA-STS policy for ");
+			outs(host);
+			outs(" matches no MX. (#4.7.5)\n");
+			sts_note.len = 0;
+			outsts();
+			zerodie();
+		}
+	}
 
 	for (i = 0; i < ips.len; i++) {
 		if (ips.x[i].pref >= prefme)
+			continue;
+		if (sts_mode == MTASTS_ENFORCE &&
+		    !mtasts_mx_allowed(&sts, ips.x[i].name))
 			continue;
 		partner = ips.x[i].ip;
 		if (tcpto_skip(&partner, (long)getpid()))
@@ -714,6 +857,12 @@ main(int argc, char **argv)
 		outhost();
 		outs(" but greeting failed.\n");
 		outsmtptext();
+		outsts();
+		zerodie();
+	}
+	if (sts_mode != -1) {
+		outs("ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+		outsts();
 		zerodie();
 	}
 	temp_noconn();
