@@ -546,20 +546,6 @@ smtp(const char *sender, char **rcpt, int nrcpt)
 	quit("K", " accepted message");
 }
 
-/* smtproutes: host, then each ".suffix" of it, then "" (the default) */
-static const char *
-route(struct cmap *m, const char *host, size_t n)
-{
-	const char *r;
-	size_t i;
-
-	for (i = 0; i <= n; i++)
-		if (i == 0 || i == n || host[i] == '.')
-			if ((r = cmap_get(m, host + i, n - i)) != NULL)
-				return r;
-	return NULL;
-}
-
 static void
 controls(void)
 {
@@ -621,7 +607,7 @@ main(int argc, char **argv)
 	if (cmap_init(&rmap, routes.s, routes.len, ':') == -1)
 		temp_nomem();
 
-	rt = route(&rmap, host, str_len(host));
+	rt = cmap_route(&rmap, host, str_len(host));
 	if (rt && *rt) {
 		/* relay, [relay], relay:port or [relay]:port */
 		k = str_len(rt);
