@@ -530,7 +530,8 @@ tls_required(const char *why, const char *detail, size_t dlen, const char *code)
 		temp_nomem();
 }
 
-/* qmail-tlsc is done with (or never got) this connection */
+/* This connection failed TLS: qmail-tlsc goes, now (it may be in the
+ * middle of a relay or of a handshake that no longer matters). */
 static void
 tls_end(void)
 {
@@ -541,6 +542,7 @@ tls_end(void)
 	if (tlsfd_out != -1)
 		close(tlsfd_out), tlsfd_out = -1;
 	if (tlspid != -1) {
+		(void)kill(tlspid, SIGTERM);
 		(void)proc_wait(tlspid, &st);
 		tlspid = -1;
 	}

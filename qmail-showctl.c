@@ -99,6 +99,9 @@ static const struct ctl extras[] = {
 	{ "moreipme", LST, 0, "", "Also my IP address: ", "." },
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
+	{ "tlscafile", STR, 0, "/etc/ssl/certs/ca-certificates.crt",
+	    "SMTP client CA bundle is ", 0 },
+	{ "tlsdestinations", LST, 0, "", "SMTP client TLS policy: ", "" },
 };
 #define NEXTRAS	(sizeof extras / sizeof extras[0])
 
