@@ -12,7 +12,8 @@
 # default "may"; "verify" with the wrong name deferred, and the next MX
 # used; "encrypt" without STARTTLS, with 454, with a broken handshake:
 # deferred, nothing sent; "may" with a broken handshake: the host again
-# in plaintext; "none": no STARTTLS; control/tlsdestinations lookup
+# in plaintext; a handshake that never completes (bounded), a line forged
+# after 220; "none": no STARTTLS; control/tlsdestinations lookup
 # (domain, .suffix, default line, unknown level); qmail-tlsc's name check
 # with MTA-STS patterns.
 NN_PREFIX=qtc
@@ -50,11 +51,17 @@ mx-host=broken.test,mx.broken.test,10
 host-record=mx.broken.test,10.231.0.12
 mx-host=refuse.test,mx.refuse.test,10
 host-record=mx.refuse.test,10.231.0.13
+mx-host=silent.test,mx.silent.test,10
+host-record=mx.silent.test,10.231.0.14
+mx-host=inject.test,mx.inject.test,10
+host-record=mx.inject.test,10.231.0.15
 Z
 nn_host s 1	# the sender: qmail-remote, qmail-send
 nn_host a 11	# Python receiver: no STARTTLS
 nn_host b 12	# Python receiver: 220 to STARTTLS, then garbage
 nn_host c 13	# Python receiver: STARTTLS offered, 454 to it
+nn_host d 14	# Python receiver: 220 to STARTTLS, then silence
+nn_host e 15	# Python receiver: 220 to STARTTLS and a forged line with it
 nn_host p 16	# Postfix: TLS required, a certificate from the test CA
 nn_host q 17	# Postfix: TLS offered, a self-signed certificate
 nn_dns "$T/dns.conf"
@@ -97,6 +104,8 @@ pf_tls q 10.231.0.17 "$T/pq" ss.test may "$T/ss.pem" ss.test || exit 1
 nn_smtp a 25 "$T/a" --ext 'PIPELINING,8BITMIME'
 nn_smtp b 25 "$T/b" --ext 'PIPELINING,STARTTLS' --starttls-garbage
 nn_smtp c 25 "$T/c" --ext 'PIPELINING,STARTTLS'
+nn_smtp d 25 "$T/d" --ext 'PIPELINING,STARTTLS' --starttls-silent
+nn_smtp e 25 "$T/e" --ext 'PIPELINING,STARTTLS' --starttls-inject
 
 printf 'Subject: tls\n\nhello over TLS\n' > "$T/m1"
 echo 10 > "$QHOME/control/timeoutremote"
@@ -238,6 +247,29 @@ if [ "$(lines "$T/b" CONNECT)" = 3 ] && [ "$(lines "$T/b" STARTTLS)" = 2 ] &&
     [ "$(lines "$T/b" 'MAIL FROM')" = 1 ] && [ "$(ls "$T/b" | grep -c '^msg\.')" = 1 ]
 then ok "may, broken handshake: a second connection, without STARTTLS, one copy"
 else notok "may, broken handshake: a second connection, without STARTTLS, one copy"; cat "$T/b/log"; fi
+
+# a handshake that never completes is bounded by timeoutremote
+echo 3 > "$QHOME/control/timeoutremote"
+t0=$(date +%s)
+qr "$T/m1" silent.test me@s.test u@silent.test
+t1=$(date +%s)
+expect "may, silent after 220: delivered in plaintext on the retry" \
+    '^r\|K10\.231\.0\.14 accepted message\. STARTTLS had failed \(TLS handshake timed out\), so without TLS\./'
+if [ $((t1 - t0)) -ge 3 ] && [ $((t1 - t0)) -le 6 ]; then
+	ok "a silent handshake is given up after timeoutremote (3 s)"
+else notok "a silent handshake is given up after timeoutremote ($((t1 - t0)) s)"; fi
+echo 10 > "$QHOME/control/timeoutremote"
+# a line forged into the 220 before TLS (the STARTTLS injection class)
+echo 'inject.test:encrypt' > "$QHOME/control/tlsdestinations"
+qr "$T/m1" inject.test me@s.test u@inject.test
+expect "encrypt, data after 220 to STARTTLS: Z" \
+    '^ZTLS is required for inject\.test \(control/tlsdestinations\) but 10\.231\.0\.15 \(mx\.inject\.test\) failed TLS: the server sent data after its 220 to STARTTLS\. \(#4\.7\.5\)/\|$'
+if [ "$(lines "$T/e" 'MAIL FROM')" = 0 ]; then ok "encrypt, data after 220: nothing sent"
+else notok "encrypt, data after 220: nothing sent"; cat "$T/e/log"; fi
+rm -f "$QHOME/control/tlsdestinations"
+qr "$T/m1" inject.test me@s.test u@inject.test
+expect "may, data after 220: delivered in plaintext on the retry" \
+    '^r\|K10\.231\.0\.15 accepted message\. STARTTLS had failed \(the server sent data after its 220 to STARTTLS\), so without TLS\./Remote host said: 250 ok'
 
 # 8. tlsdestinations: the exact domain over ".suffix" over the default
 printf ':encrypt\n.plain.test:may\nplain.test:encrypt\n' > "$QHOME/control/tlsdestinations"
