@@ -183,6 +183,24 @@ qr "$T/m1" pf.test me@s.test u@pf.test
 expect "verify, right name: K, verified" \
     "^r\\|K10\\.231\\.0\\.16 accepted message\\. TLS $CIPHER, certificate verified for mx\\.pf\\.test\\./"
 
+# a large message through the relay: 4 MB of lines, dots included
+python3 - "$T/big" <<'Q'
+import sys
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'Subject: big\n\n')
+    for i in range(60000):
+        f.write(b'.line %06d ' % i + b'x' * 60 + b'\n')
+Q
+n0=$(count "$T/pf")
+qr "$T/big" pf.test me@s.test u@pf.test
+expect "verify: a 4 MB message, accepted" "^r\\|K10\\.231\\.0\\.16 accepted message\\. TLS "
+if waitcount "$T/pf" $((n0 + 1)) &&
+    f=$(ls -t "$T/pf/mail/box/new" | head -1) &&
+    python3 -c "import sys; sys.exit(not open(sys.argv[1], 'rb').read().endswith(open(sys.argv[2], 'rb').read()))" \
+    "$T/pf/mail/box/new/$f" "$T/big"
+then ok "verify: the 4 MB message arrives unchanged through TLS"
+else notok "verify: the 4 MB message arrives unchanged through TLS"; fi
+
 # 5. the default "may" with no tlscafile: the system bundle does not know
 # the test CA; TLS all the same, not verified, delivered
 rm -f "$QHOME/control/tlsdestinations" "$QHOME/control/tlscafile"
