@@ -57,11 +57,12 @@ static struct sa tlsdests = SA_INIT;
  * The TLS policy of this delivery, set in one place: tls_policy().
  * level: none (never STARTTLS), may (STARTTLS when offered; a failed
  * handshake retries the host once in plaintext), encrypt (TLS or no
- * delivery), verify (TLS, and the certificate must verify for one of
- * names).  names: what the certificate may be valid for, MTA-STS patterns
- * like "*.example.net" allowed (qmail-tlsc(8)); none (nnames 0) means the
- * host name of the server connected to: the MX name, or the smtproutes
- * relay's.  source says who set the level, for the failure report.
+ * delivery), verify (TLS, and the certificate must verify for the host
+ * name of the server: the MX name, or the smtproutes relay's).  names,
+ * under verify only: the host names this delivery may use, MTA-STS mx
+ * patterns like "*.example.net" allowed (RFC 8461 3.4); a server whose
+ * name matches none of them is not tried at all (RFC 8461 4.1).  nnames 0:
+ * every server.  source says who set the level, for the failure report.
  */
 enum { TLS_NONE, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY };
 static const char *const tls_levels[] = { "none", "may", "encrypt", "verify" };
@@ -581,7 +582,7 @@ tls_start(void)
 	char num[FMT_ULONG];
 	char stspace[1024];
 	struct buf st;
-	const char *args[8 + 64];
+	const char *args[8];
 	int up[2], down[2], stp[2], hi[4], r, verified;
 	size_t i, n, k;
 
@@ -595,9 +596,7 @@ tls_start(void)
 	args[n++] = "-t";
 	args[n++] = num;
 	args[n++] = tls_levels[tlspol.level];
-	args[n++] = partner_name;
-	for (i = 0; i < tlspol.nnames && n < sizeof args / sizeof *args - 1; i++)
-		args[n++] = tlspol.names[i];
+	args[n++] = partner_name;	/* the name the certificate must have */
 	args[n] = NULL;
 	if ((tlspid = fork()) == -1)
 		temp_oserr();
@@ -670,6 +669,22 @@ tls_start(void)
 	buf_init(&sin, tlsfd_in, sinspace, sizeof sinspace);
 	buf_init(&sout, tlsfd_out, soutspace, sizeof soutspace);
 	sin.timeout = sout.timeout = (int)timeoutremote;
+	return 0;
+}
+
+/* May this server have the message under the policy's names?  If not,
+ * tlsfail says why. */
+static int
+tls_name_allowed(void)
+{
+	size_t i;
+
+	if (tlspol.level != TLS_VERIFY || tlspol.nnames == 0)
+		return 1;
+	for (i = 0; i < tlspol.nnames; i++)
+		if (dns_pattern_match(tlspol.names[i], partner_name))
+			return 1;
+	tls_required("is not a host the policy names", "", 0, "4.7.5");
 	return 0;
 }
 
@@ -880,8 +895,9 @@ tls_policy(const char *host, int relayed)
 	/*
 	 * MTA-STS (RFC 8461) goes here, for MX deliveries only (!relayed):
 	 * a policy in mode enforce raises tlspol.level to TLS_VERIFY, sets
-	 * tlspol.names to its mx patterns and tlspol.source to say so.  It
-	 * never lowers a level that control/tlsdestinations set.
+	 * tlspol.names and nnames to its mx patterns and tlspol.source to
+	 * say so ("MTA-STS").  It never lowers a level that
+	 * control/tlsdestinations set.
 	 */
 	(void)relayed;
 }
@@ -975,6 +991,8 @@ main(int argc, char **argv)
 		partner = ips.x[i].ip;
 		partner_name = ips.x[i].name;
 		if (tcpto_skip(&partner, (long)getpid()))
+			continue;
+		if (!tls_name_allowed())
 			continue;
 		usetls = 1;
 		tlsnote.len = 0;

@@ -170,9 +170,11 @@ handshake(SSL *ssl, time_t deadline, int level)
 	fail("TLS handshake failed: ", ssl_reason());
 }
 
-/* After the handshake: the facts qmail-remote reports. */
+/* After the handshake: the facts qmail-remote reports.  The name a
+ * verified certificate is reported for: the one name checked, or, of
+ * several, the certificate's name that matched. */
 static void
-report(SSL *ssl, int nonames)
+report(SSL *ssl, int nonames, const char *checked)
 {
 	const char *proto = SSL_get_version(ssl);
 	const char *cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
@@ -187,8 +189,9 @@ report(SSL *ssl, int nonames)
 		STATUS("+", proto, " ", cipher, " unverified ",
 		    X509_verify_cert_error_string(vr));
 	else {
-		peer = SSL_get0_peername(ssl);
-		STATUS("+", proto, " ", cipher, " verified ", peer ? peer : "");
+		if ((peer = checked) == NULL && (peer = SSL_get0_peername(ssl)) == NULL)
+			peer = "";
+		STATUS("+", proto, " ", cipher, " verified ", peer);
 	}
 }
 
@@ -395,7 +398,7 @@ main(int argc, char **argv)
 		STATUS("+", SSL_get_version(ssl), " ",
 		    SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)),
 		    " unverified unable to load the CA bundle ", ca);
-	report(ssl, nonames);
+	report(ssl, nonames, nnames == 1 ? names[0] : NULL);
 	relay(ssl, timeout);
 	return 0;
 }
