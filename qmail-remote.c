@@ -5,16 +5,16 @@
  * smtproutes, tlsdestinations, timeoutconnect, timeoutremote, moreipme;
  * reads and writes queue/lock/tcpto.  STARTTLS with every server that
  * offers it, as the destination's TLS policy says: the TLS itself is
- * bin/qmail-tlsc's (qmail-remote links libc only).  Writes one report per recipient (r, h or s + text +
- * NUL), then one for the message (K, Z or D + text + NUL) on fd 1, as
- * qmail-remote(8) says.  Runs as qmailr, started by qmail-rspawn.
+ * bin/qmail-tlsc's (qmail-remote links libc only).  Writes one report per
+ * recipient (r, h or s + text + NUL), then one for the message (K, Z or D
+ * + text + NUL) on fd 1, as qmail-remote(8) says.  Runs as qmailr,
+ * started by qmail-rspawn.
  * Exit: 0 whenever the report was written (the failure is in it), 111 if
  * even that failed.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +75,7 @@ struct tlspolicy {
 static struct tlspolicy tlspol = { TLS_MAY, "default", NULL, 0 };
 
 /* this connection's TLS */
-static const char *partner_name = "";	/* the server's host name, "" for a literal */
+static const char *partner_name = "";	/* its host name, "" for a literal */
 static pid_t tlspid = -1;	/* qmail-tlsc, once started */
 static int tlsfd_in = -1, tlsfd_out = -1;	/* its plaintext pipes */
 static struct sa tlsnote = SA_INIT;	/* " TLS TLSv1.3 ..., certificate ..." */
@@ -720,8 +720,8 @@ starttls(void)
 		return SMTP_NEXT;
 	}
 	/* Anything after the 220 came before TLS and cannot be trusted: a
-	 * server never sends it, an attacker in the middle may (the
-	 * STARTTLS injection class, CVE-2011-0411's twin on the client). */
+	 * server never sends it, an attacker in the middle may (response
+	 * injection, the client's side of the CVE-2011-0411 class). */
 	if (sin.p < sin.n) {
 		if (sa_copys(&line, "the server sent data after its 220 to STARTTLS") == -1)
 			temp_nomem();

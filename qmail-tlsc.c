@@ -90,7 +90,8 @@ ssl_reason(void)
 static void
 usage(void)
 {
-	die_perm("usage: qmail-tlsc [-t seconds] may|encrypt|verify server [name ...]");
+	die_perm("usage: qmail-tlsc [-t seconds] may|encrypt|verify server "
+	    "[name ...]");
 }
 
 /*
@@ -107,7 +108,8 @@ set_names(SSL *ssl, char **names, int n)
 	const char *nm;
 	int i;
 
-	X509_VERIFY_PARAM_set_hostflags(p, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+	X509_VERIFY_PARAM_set_hostflags(p,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	    X509_CHECK_FLAG_SINGLE_LABEL_SUBDOMAINS);
 	for (i = 0; i < n; i++) {
 		nm = names[i];
@@ -161,7 +163,8 @@ handshake(SSL *ssl, time_t deadline, int level)
 	}
 	vr = SSL_get_verify_result(ssl);
 	if (level == LEVEL_VERIFY && vr != X509_V_OK)
-		fail("certificate not verified: ", X509_verify_cert_error_string(vr));
+		fail("certificate not verified: ",
+		    X509_verify_cert_error_string(vr));
 	if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0) {
 		if (errno == 0)
 			fail("connection closed during the TLS handshake", "");
@@ -189,7 +192,8 @@ report(SSL *ssl, int nonames, const char *checked)
 		STATUS("+", proto, " ", cipher, " unverified ",
 		    X509_verify_cert_error_string(vr));
 	else {
-		if ((peer = checked) == NULL && (peer = SSL_get0_peername(ssl)) == NULL)
+		if ((peer = checked) == NULL &&
+		    (peer = SSL_get0_peername(ssl)) == NULL)
 			peer = "";
 		STATUS("+", proto, " ", cipher, " verified ", peer);
 	}
@@ -217,97 +221,143 @@ tls_close(SSL *ssl)
 	}
 }
 
+/* the relay's state; ev* are the poll events the blocked steps wait for */
+struct relay {
+	SSL	*ssl;
+	char	 up[RELAY_BUF];		/* from fd 0, for TLS */
+	char	 down[RELAY_BUF];	/* from TLS, for fd 1 */
+	size_t	 upn, upoff, downn, downoff;
+	int	 ineof, tlseof;
+	short	 evin, evout, evsock;
+};
+
+/* the events an SSL call that did not complete waits for; 0 if it failed */
+static short
+ssl_wants(SSL *ssl, int r)
+{
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return POLLIN;
+	case SSL_ERROR_WANT_WRITE:
+		return POLLOUT;
+	default:
+		return 0;
+	}
+}
+
+/* TLS -> fd 1: 1 progress, 0 blocked, -1 qmail-remote is gone */
+static int
+to_app(struct relay *x)
+{
+	ssize_t w;
+	short ev;
+	int r;
+
+	if (x->downoff < x->downn) {
+		w = write(FD_OUT, x->down + x->downoff, x->downn - x->downoff);
+		if (w == -1 && errno == EAGAIN) {
+			x->evout = POLLOUT;
+			return 0;
+		}
+		if (w == -1 && errno == EINTR)
+			return 1;
+		if (w <= 0)
+			return -1;
+		x->downoff += (size_t)w;
+		if (x->downoff == x->downn)
+			x->downoff = x->downn = 0;
+		return 1;
+	}
+	if (x->tlseof)
+		return 0;
+	ERR_clear_error();
+	r = SSL_read(x->ssl, x->down, sizeof x->down);
+	if (r > 0) {
+		x->downn = (size_t)r;
+		return 1;
+	}
+	if ((ev = ssl_wants(x->ssl, r)) != 0) {
+		x->evsock |= ev;
+		return 0;
+	}
+	x->tlseof = 1;	/* close_notify, or the connection broke */
+	return 1;
+}
+
+/* fd 0 -> TLS: 1 progress, 0 blocked, -1 the connection broke */
+static int
+to_tls(struct relay *x)
+{
+	ssize_t w;
+	short ev;
+	int r;
+
+	if (x->upoff < x->upn) {
+		ERR_clear_error();
+		r = SSL_write(x->ssl, x->up + x->upoff,
+		    (int)(x->upn - x->upoff));
+		if (r > 0) {
+			x->upoff += (size_t)r;
+			if (x->upoff == x->upn)
+				x->upoff = x->upn = 0;
+			return 1;
+		}
+		if ((ev = ssl_wants(x->ssl, r)) == 0)
+			return -1;
+		x->evsock |= ev;
+		return 0;
+	}
+	if (x->ineof)
+		return 0;
+	w = read(FD_IN, x->up, sizeof x->up);
+	if (w > 0) {
+		x->upn = (size_t)w;
+		return 1;
+	}
+	if (w == -1 && errno == EINTR)
+		return 1;
+	if (w == -1 && errno == EAGAIN) {
+		x->evin = POLLIN;
+		return 0;
+	}
+	x->ineof = 1;
+	return 1;
+}
+
 /*
  * Relay fd 0 -> TLS and TLS -> fd 1, every descriptor non-blocking, until
  * qmail-remote closes fd 0 (then close_notify) or the server's side ends
  * (then what it sent is flushed and fd 1 closed).  Nothing at all for
- * timeout seconds ends it too.  Each pass tries every step; when none made
- * progress, poll waits for what the blocked steps asked for.
+ * timeout seconds ends it too.  Each pass tries both directions; when
+ * neither made progress, poll waits for what the blocked steps asked for.
  */
 static void
 relay(SSL *ssl, unsigned long timeout)
 {
-	static char up[RELAY_BUF], down[RELAY_BUF];
-	size_t upn = 0, upoff = 0, downn = 0, downoff = 0;
-	int ineof = 0, tlseof = 0, progress, r, e;
-	short evin, evout, evsock;
+	static struct relay x;
 	struct pollfd pfd[3];
-	ssize_t w;
+	int a, t, r;
 
 	if (fd_nonblock(FD_IN) == -1 || fd_nonblock(FD_OUT) == -1)
 		die_temp_sys("unable to set up the pipes");
+	x.ssl = ssl;
 	for (;;) {
-		do {
-			progress = 0;
-			evin = evout = evsock = 0;
-			if (downoff < downn) {	/* TLS -> fd 1 */
-				w = write(FD_OUT, down + downoff, downn - downoff);
-				if (w > 0) {
-					downoff += (size_t)w, progress = 1;
-					if (downoff == downn)
-						downoff = downn = 0;
-				} else if (w == -1 && errno == EINTR)
-					progress = 1;
-				else if (w == -1 && errno == EAGAIN)
-					evout = POLLOUT;
-				else
-					return;	/* qmail-remote is gone */
-			}
-			if (downn == 0 && !tlseof) {
-				ERR_clear_error();
-				r = SSL_read(ssl, down, sizeof down);
-				if (r > 0) {
-					downn = (size_t)r, progress = 1;
-				} else {
-					e = SSL_get_error(ssl, r);
-					if (e == SSL_ERROR_WANT_READ)
-						evsock |= POLLIN;
-					else if (e == SSL_ERROR_WANT_WRITE)
-						evsock |= POLLOUT;
-					else
-						tlseof = 1, progress = 1;
-				}
-			}
-			if (tlseof && downn == 0)
-				return;	/* closing fd 1 tells qmail-remote */
-			if (upoff < upn) {	/* fd 0 -> TLS */
-				ERR_clear_error();
-				r = SSL_write(ssl, up + upoff, (int)(upn - upoff));
-				if (r > 0) {
-					upoff += (size_t)r, progress = 1;
-					if (upoff == upn)
-						upoff = upn = 0;
-				} else {
-					e = SSL_get_error(ssl, r);
-					if (e == SSL_ERROR_WANT_READ)
-						evsock |= POLLIN;
-					else if (e == SSL_ERROR_WANT_WRITE)
-						evsock |= POLLOUT;
-					else
-						return;	/* the connection broke */
-				}
-			}
-			if (upn == 0 && !ineof) {
-				w = read(FD_IN, up, sizeof up);
-				if (w > 0)
-					upn = (size_t)w, progress = 1;
-				else if (w == 0)
-					ineof = 1;
-				else if (errno == EINTR)
-					progress = 1;
-				else if (errno == EAGAIN)
-					evin = POLLIN;
-				else
-					ineof = 1;
-			}
-			if (ineof && upn == 0) {
-				tls_close(ssl);
-				return;
-			}
-		} while (progress);
-		pfd[0].fd = FD_IN, pfd[0].events = evin;
-		pfd[1].fd = FD_OUT, pfd[1].events = evout;
-		pfd[2].fd = FD_SOCK, pfd[2].events = evsock;
+		x.evin = x.evout = x.evsock = 0;
+		if ((a = to_app(&x)) == -1)
+			return;	/* qmail-remote is gone */
+		if (x.tlseof && x.downn == 0)
+			return;	/* closing fd 1 tells qmail-remote */
+		if ((t = to_tls(&x)) == -1)
+			return;
+		if (x.ineof && x.upn == 0) {
+			tls_close(ssl);
+			return;
+		}
+		if (a || t)
+			continue;
+		pfd[0].fd = FD_IN, pfd[0].events = x.evin;
+		pfd[1].fd = FD_OUT, pfd[1].events = x.evout;
+		pfd[2].fd = FD_SOCK, pfd[2].events = x.evsock;
 		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
 		r = poll(pfd, 3, (int)(timeout * 1000));
 		if (r == -1 && errno != EINTR)
@@ -354,7 +404,8 @@ main(int argc, char **argv)
 	deadline = time(NULL) + (time_t)timeout;
 
 	if (chdir(conf_qmail) == -1)
-		fail("unable to switch to the home directory: ", err_str(errno));
+		fail("unable to switch to the home directory: ",
+		    err_str(errno));
 	if (ctl_rldef(&cafile, "control/tlscafile", CAFILE_DEFAULT) == -1 ||
 	    !sa_str(&cafile))
 		fail("unable to read control/tlscafile: ", err_str(errno));
