@@ -99,7 +99,7 @@ socket.create_connection(('$2', 25), 1).close()" 2>/dev/null; do
 	done
 }
 pf_tls p 10.231.0.16 "$T/pf" pf.test encrypt "$CA/mx.pf.test.pem" \
-    "pf.test wrong.test two.test" || exit 1
+    "pf.test wrong.test two.test relay.test" || exit 1
 pf_tls q 10.231.0.17 "$T/pq" ss.test may "$T/ss.pem" ss.test || exit 1
 nn_smtp a 25 "$T/a" --ext 'PIPELINING,8BITMIME'
 nn_smtp b 25 "$T/b" --ext 'PIPELINING,STARTTLS' --starttls-garbage
@@ -182,6 +182,19 @@ echo 'pf.test:verify' > "$QHOME/control/tlsdestinations"
 qr "$T/m1" pf.test me@s.test u@pf.test
 expect "verify, right name: K, verified" \
     "^r\\|K10\\.231\\.0\\.16 accepted message\\. TLS $CIPHER, certificate verified for mx\\.pf\\.test\\./"
+
+# verify through smtproutes: the relay's name is what the certificate
+# must have; an address literal has no name, so it never verifies
+printf 'relay.test:mx.pf.test\nliteral.test:[10.231.0.16]\n' > "$QHOME/control/smtproutes"
+printf 'relay.test:verify\nliteral.test:verify\n' > "$QHOME/control/tlsdestinations"
+qr "$T/m1" relay.test me@s.test u@relay.test
+expect "verify, smtproutes relay by name: verified for the relay" \
+    "^r\\|K10\\.231\\.0\\.16 accepted message\\. TLS $CIPHER, certificate verified for mx\\.pf\\.test\\./"
+qr "$T/m1" literal.test me@s.test u@literal.test
+expect "verify, smtproutes relay by address: Z, no name" \
+    '^ZTLS is required for literal\.test \(control/tlsdestinations\) but 10\.231\.0\.16 failed TLS: no name to verify the certificate against\. \(#4\.7\.5\)/\|$'
+rm -f "$QHOME/control/smtproutes"
+echo 'pf.test:verify' > "$QHOME/control/tlsdestinations"
 
 # a large message through the relay: 4 MB of lines, dots included
 python3 - "$T/big" <<'Q'
