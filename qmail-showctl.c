@@ -101,6 +101,9 @@ static const struct ctl extras[] = {
 	    "MTA-STS policies for remote delivery (0 off, 1 on): ", "" },
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
+	{ "tlscafile", STR, 0, "/etc/ssl/certs/ca-certificates.crt",
+	    "SMTP client CA bundle is ", 0 },
+	{ "tlsdestinations", LST, 0, "", "SMTP client TLS policy: ", "" },
 };
 #define NEXTRAS	(sizeof extras / sizeof extras[0])
 

@@ -290,23 +290,7 @@ mtasts_txt_pick(char *id, const char *s, size_t n)
 int
 mtasts_mx_match(const char *pat, const char *host)
 {
-	size_t pn = strlen(pat), hn = strlen(host), i, dot;
-
-	if (hn > 0 && host[hn - 1] == '.')
-		--hn;
-	if (pn >= 2 && pat[0] == '*' && pat[1] == '.') {
-		/* one leftmost label, then exactly pat without the '*' */
-		dot = byte_chr(host, hn, '.');
-		if (dot == 0 || dot == hn || hn - dot != pn - 1)
-			return 0;
-		host += dot, hn -= dot, pat++, pn--;
-	}
-	if (pn != hn || pn == 0)
-		return 0;
-	for (i = 0; i < pn; i++)
-		if (lower((unsigned char)pat[i]) != lower((unsigned char)host[i]))
-			return 0;
-	return 1;
+	return dns_pattern_match(pat, host);	/* the one implementation */
 }
 
 int
