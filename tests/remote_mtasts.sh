@@ -128,15 +128,23 @@ nn_wait_file "$T/www.log.ready" && nn_wait_file "$T/www2.log.ready" ||
 
 # The MX: Postfix with STARTTLS, for every test domain
 nn_smtp a 25 "$T/a"
-nn_postfix p 10.231.0.16 "$T/pf" enf.test
-cat >> "$T/pf/etc/main.cf" <<M
-virtual_mailbox_domains = enf.test wrongcert.test notlisted.test testing.test none.test untrusted.test redirect.test
-smtpd_tls_security_level = may
-smtpd_tls_chain_files = $T/ca/mx.pem
-smtpd_tls_loglevel = 1
-M
-nn p postfix -c "$T/pf/etc" reload >/dev/null 2>&1
-sleep 1
+nn_postfix p 10.231.0.16 "$T/pf" enf.test || exit 1
+# restarted with STARTTLS offered (tlsmgr: smtpd's TLS needs it) and
+# every test domain
+nn_postfix_stop "$T/pf"
+postconf -c "$T/pf/etc" -e 'smtpd_tls_security_level = may' \
+    "smtpd_tls_chain_files = $T/ca/mx.pem" 'smtpd_tls_loglevel = 1' \
+    'virtual_mailbox_domains = enf.test wrongcert.test notlisted.test testing.test none.test untrusted.test redirect.test'
+printf 'tlsmgr unix - - n 1000? 1 tlsmgr\n' >> "$T/pf/etc/master.cf"
+nn p postfix -c "$T/pf/etc" start </dev/null >/dev/null 2>&1 ||
+    { notok "Postfix with STARTTLS started"; cat "$T/pf/maillog"; exit 1; }
+i=0
+until nn s python3 -c "import socket
+socket.create_connection(('10.231.0.16', 25), 1).close()" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || { notok "Postfix listens on 10.231.0.16:25"; exit 1; }
+	sleep 0.1
+done
 
 echo "$T/ca/ca.pem" > "$QHOME/control/tlscafile"
 echo 5 > "$QHOME/control/timeoutconnect"
