@@ -179,7 +179,8 @@ cache() { cat "$QHOME/queue/mtasts/$1" 2>/dev/null; }
 qr "$T/m1" enf.test me@s.test u@enf.test
 expect "enforce: delivered" '^r\|K10\.231\.0\.16 accepted message\.'
 expect "enforce: the report says MTA-STS enforce" 'MTA-STS enforce'
-expect "enforce: the certificate verified" '[Vv]erified'
+expect "enforce: TLS, the certificate verified for the MX name" \
+    'accepted message\. TLS TLSv1\.[23] [^/]*, certificate verified for mx1\.enf\.test\./.*/MTA-STS enforce for enf\.test\./\|$'
 if pfwait 1; then ok "enforce: in Postfix's Maildir"; else notok "enforce: in Postfix's Maildir"; fi
 if grep -q 'TLS connection established from' "$T/pf/maillog"; then
 	ok "enforce: Postfix saw TLS"; else notok "enforce: Postfix saw TLS"; fi
@@ -220,23 +221,34 @@ check_exit "qmail-mtasts: usage exits 100" 100 "$QHOME/bin/qmail-mtasts"
 # enforce, and the MX's certificate names another host: deferred
 before=$(pfls)
 qr "$T/m1" wrongcert.test me@s.test u@wrongcert.test
-expect "enforce, a certificate for another name: deferred" '^Z'
+expect "enforce, a certificate for another name: deferred" \
+    '^ZTLS is required for wrongcert\.test \(MTA-STS\) but 10\.231\.0\.16 \(mx\.wrongcert\.test\) failed TLS: certificate not verified: hostname mismatch\. \(#4\.7\.5\)/MTA-STS enforce for wrongcert\.test\./\|$'
 sleep 1
 if [ "$(pfls)" = "$before" ]; then ok "enforce, a wrong certificate: nothing delivered"
 else notok "enforce, a wrong certificate: nothing delivered"; fi
 
 # enforce, an MX outside the patterns is not used
 qr "$T/m1" notlisted.test me@s.test u@notlisted.test
-expect "enforce: only the MX in the patterns is used" '^r\|K10\.231\.0\.16 accepted'
+expect "enforce: only the MX in the patterns is used" \
+    '^r\|K10\.231\.0\.16 accepted message\. TLS .*certificate verified for good\.notlisted\.test\..*MTA-STS enforce for notlisted\.test: bad\.notlisted\.test is not in the policy: skipped\./'
 if grep -q CONNECT "$T/a/log" 2>/dev/null; then
 	notok "enforce: the MX outside the patterns was never contacted"
 else ok "enforce: the MX outside the patterns was never contacted"; fi
+
+# enforce, and no MX in the patterns at all: deferred before connecting
+sed -i 's/^mx: .*/mx: elsewhere.test/; s/^refresh: .*/refresh: 9999999999/' \
+    "$QHOME/queue/mtasts/notlisted.test"
+qr "$T/m1" notlisted.test me@s.test u@notlisted.test
+expect "enforce, no MX in the patterns: deferred" \
+    '^ZMTA-STS policy for notlisted\.test matches no MX\. \(#4\.7\.5\)/MTA-STS enforce for notlisted\.test\./\|$'
+rm -f "$QHOME/queue/mtasts/notlisted.test"
 
 # testing, a bad certificate: delivered, and the report says what enforce
 # would have done
 qr "$T/m1" testing.test me@s.test u@testing.test
 expect "testing, a bad certificate: delivered" '^r\|K10\.231\.0\.16 accepted'
-expect "testing: the report says enforce would have failed" 'MTA-STS testing.*(would|fail)'
+expect "testing: the report says enforce would have deferred" \
+    'MTA-STS testing for testing\.test: enforce would have deferred: mx\.testing\.test has no certificate valid for its name\./\|$'
 
 # no TXT record: normal delivery, a negative entry
 qr "$T/m1" none.test me@s.test u@none.test
