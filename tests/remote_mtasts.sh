@@ -26,7 +26,8 @@ ruser=qmailr
 
 tls_ca "$T/ca" && tls_cert "$T/ca" mx mx1.enf.test good.notlisted.test &&
     tls_cert "$T/ca" www mta-sts.enf.test mta-sts.wrongcert.test \
-    mta-sts.notlisted.test mta-sts.testing.test mta-sts.redirect.test &&
+    mta-sts.notlisted.test mta-sts.testing.test mta-sts.redirect.test \
+    mta-sts.two.test mta-sts.keep.test mta-sts.invalid.test &&
     tls_ca "$T/ca2" && tls_cert "$T/ca2" www mta-sts.untrusted.test ||
     { notok "certificates made"; cat "$T/ca/openssl.log"; exit 1; }
 chmod 644 "$T"/ca/*.pem "$T"/ca2/*.pem
@@ -59,6 +60,16 @@ host-record=mta-sts.untrusted.test,10.231.0.21
 mx-host=redirect.test,mx1.enf.test,10
 txt-record=_mta-sts.redirect.test,"v=STSv1; id=r1;"
 host-record=mta-sts.redirect.test,10.231.0.20
+mx-host=two.test,mx1.enf.test,10
+txt-record=_mta-sts.two.test,"v=STSv1; id=1;"
+txt-record=_mta-sts.two.test,"v=STSv1; id=2;"
+host-record=mta-sts.two.test,10.231.0.20
+mx-host=keep.test,mx1.enf.test,10
+txt-record=_mta-sts.keep.test,"v=STSv1; id=k2;"
+host-record=mta-sts.keep.test,10.231.0.20
+mx-host=invalid.test,mx1.enf.test,10
+txt-record=_mta-sts.invalid.test,"v=STSv1; id=i1;"
+host-record=mta-sts.invalid.test,10.231.0.20
 Z
 nn_host s 1
 nn_host a 11
@@ -77,6 +88,8 @@ pol mta-sts.wrongcert.test 'version: STSv1\nmode: enforce\nmx: *.wrongcert.test\
 pol mta-sts.notlisted.test 'version: STSv1\nmode: enforce\nmx: good.notlisted.test\nmax_age: 86400\n'
 pol mta-sts.testing.test 'version: STSv1\nmode: testing\nmx: mx.testing.test\nmax_age: 86400\n'
 pol mta-sts.untrusted.test 'version: STSv1\nmode: enforce\nmx: nomatch.test\nmax_age: 86400\n'
+pol mta-sts.two.test 'version: STSv1\nmode: enforce\nmx: nomatch.test\nmax_age: 86400\n'
+pol mta-sts.invalid.test 'version: STSv1\nmode: enforce\nmx: bad..name\nmax_age: 86400\n'
 mkdir -p "$T/www/mta-sts.redirect.test"
 echo https://mta-sts.enf.test/.well-known/mta-sts.txt > "$T/www/mta-sts.redirect.test/redirect"
 cp -R "$T/www" "$T/www2"
@@ -134,7 +147,7 @@ nn_postfix p 10.231.0.16 "$T/pf" enf.test || exit 1
 nn_postfix_stop "$T/pf"
 postconf -c "$T/pf/etc" -e 'smtpd_tls_security_level = may' \
     "smtpd_tls_chain_files = $T/ca/mx.pem" 'smtpd_tls_loglevel = 1' \
-    'virtual_mailbox_domains = enf.test wrongcert.test notlisted.test testing.test none.test untrusted.test redirect.test'
+    'virtual_mailbox_domains = enf.test wrongcert.test notlisted.test testing.test none.test untrusted.test redirect.test two.test keep.test invalid.test'
 printf 'tlsmgr unix - - n 1000? 1 tlsmgr\n' >> "$T/pf/etc/master.cf"
 nn p postfix -c "$T/pf/etc" start </dev/null >/dev/null 2>&1 ||
     { notok "Postfix with STARTTLS started"; cat "$T/pf/maillog"; exit 1; }
@@ -275,6 +288,42 @@ n=$(grep -c '^mta-sts.redirect.test ' "$T/www.log")
 if [ "$n" = 1 ] && [ "$(fetches mta-sts.enf.test)" = 1 ] &&
     cache redirect.test | grep -qx 'policy: none'; then
 	ok "a redirect is not followed"; else notok "a redirect is not followed"; fi
+
+# two STSv1 TXT records: no policy, nothing fetched (RFC 8461 3.1)
+qr "$T/m1" two.test me@s.test u@two.test
+expect "two STSv1 TXT records: no policy, delivered" '^r\|K10\.231\.0\.16 accepted'
+if cache two.test | grep -qx 'policy: none' && ! grep -q '^mta-sts.two.test ' "$T/www.log"; then
+	ok "two STSv1 TXT records: nothing fetched, a negative entry"
+else notok "two STSv1 TXT records: nothing fetched, a negative entry"; fi
+
+# an invalid policy: no policy
+qr "$T/m1" invalid.test me@s.test u@invalid.test
+expect "an invalid policy: no policy, delivered" '^r\|K10\.231\.0\.16 accepted'
+if cache invalid.test | grep -qx 'policy: none'; then ok "an invalid policy: a negative entry"
+else notok "an invalid policy: a negative entry"; cache invalid.test; fi
+
+# a new TXT id: fetched again
+sed -i 's/^id: .*/id: older/; s/^refresh: .*/refresh: 1/' "$QHOME/queue/mtasts/enf.test"
+qr "$T/m1" enf.test me@s.test u@enf.test
+expect "a new TXT id: delivered" '^r\|K10\.231\.0\.16 accepted.*MTA-STS enforce'
+if [ "$(fetches mta-sts.enf.test)" = 2 ] && cache enf.test | grep -qx 'id: 20261204'; then
+	ok "a new TXT id: the policy is fetched again"
+else notok "a new TXT id: the policy is fetched again ($(fetches mta-sts.enf.test))"; fi
+
+# a failed fetch keeps an unexpired cached policy (RFC 8461 5.1): the
+# TXT id is new but the server has no policy for keep.test
+now=$(date +%s)
+printf 'domain: keep.test\npolicy: yes\nid: k1\nfetched: %s\nrefresh: 1\nexpires: %s\nmode: enforce\nmax_age: 86400\nmx: mx1.enf.test\n' \
+    "$now" $((now + 86400)) > "$QHOME/queue/mtasts/keep.test"
+[ "$QIDS" = system ] && chown qmailr "$QHOME/queue/mtasts/keep.test"
+qr "$T/m1" keep.test me@s.test u@keep.test
+expect "a failed fetch: the cached enforce policy still applies" \
+    '^r\|K10\.231\.0\.16 accepted message\. TLS .*certificate verified for mx1\.enf\.test\..*MTA-STS enforce for keep\.test\./'
+r=$(cache keep.test | sed -n 's/^refresh: //p')
+if grep -q '^mta-sts.keep.test ' "$T/www.log" && cache keep.test | grep -qx 'id: k1' &&
+    [ "${r:-0}" -gt "$now" ] && grep -q 'fetch failed (HTTP status not 200); cached policy kept' "$T/err"; then
+	ok "a failed fetch: tried, cached policy kept, retried in a few minutes"
+else notok "a failed fetch: tried, cached policy kept, retried in a few minutes"; cat "$T/err"; fi
 
 # control/mtasts 0: no policy applies
 echo 0 > "$QHOME/control/mtasts"
