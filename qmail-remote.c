@@ -16,7 +16,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -157,15 +156,13 @@ outsts(int session)
 {
 	if (sts_mode == -1)
 		return;
-	if (session && sts_mode == MTASTS_TESTING) {
-		if (!mtasts_mx_allowed(&sts, partner_name))
-			sts_say("enforce would not have used ", partner_name, "");
-		else if (!tls_verified)
-			sts_say("enforce would have deferred: ", partner_name,
-			    tlsnote.len > 5 && byte_equal(tlsnote.s, 5, " TLS ") ?
-			    " has no certificate valid for its name" :
-			    " did not use TLS");
-	}
+	/* (an MX outside the policy is in sts_note already) */
+	if (session && sts_mode == MTASTS_TESTING &&
+	    mtasts_mx_allowed(&sts, partner_name) && !tls_verified)
+		sts_say("enforce would have deferred: ", partner_name,
+		    tlsnote.len > 5 && byte_equal(tlsnote.s, 5, " TLS ") ?
+		    " has no certificate valid for its name" :
+		    " did not use TLS");
 	outs("MTA-STS ");
 	outs(mtasts_mode_name(sts_mode));
 	outs(" for ");
