@@ -2,10 +2,13 @@
  * qmail-remote: deliver one message to the SMTP server of one host, for
  * one or more recipients: `qmail-remote host sender recip [recip...]`.
  * Reads the message on fd 0 (seekable), control/me, helohost,
- * smtproutes, timeoutconnect, timeoutremote, moreipme; reads and writes
- * queue/lock/tcpto.  Writes one report per recipient (r, h or s + text +
- * NUL), then one for the message (K, Z or D + text + NUL) on fd 1, as
- * qmail-remote(8) says.  Runs as qmailr, started by qmail-rspawn.
+ * smtproutes, tlsdestinations, timeoutconnect, timeoutremote, moreipme;
+ * reads and writes queue/lock/tcpto.  STARTTLS with every server that
+ * offers it, as the destination's TLS policy says: the TLS itself is
+ * bin/qmail-tlsc's (qmail-remote links libc only).  Writes one report per
+ * recipient (r, h or s + text + NUL), then one for the message (K, Z or D
+ * + text + NUL) on fd 1, as qmail-remote(8) says.  Runs as qmailr,
+ * started by qmail-rspawn.
  * Exit: 0 whenever the report was written (the failure is in it), 111 if
  * even that failed.
  */
@@ -48,6 +51,36 @@ static struct sa line = SA_INIT;
 static unsigned long timeoutconnect = 60, timeoutremote = 1200;
 static struct sa helohost = SA_INIT;
 static struct sa routes = SA_INIT;
+static struct sa tlsdests = SA_INIT;
+
+/*
+ * The TLS policy of this delivery, set in one place: tls_policy().
+ * level: none (never STARTTLS), may (STARTTLS when offered; a failed
+ * handshake retries the host once in plaintext), encrypt (TLS or no
+ * delivery), verify (TLS, and the certificate must verify for the host
+ * name of the server: the MX name, or the smtproutes relay's).  names,
+ * under verify only: the host names this delivery may use, MTA-STS mx
+ * patterns like "*.example.net" allowed (RFC 8461 3.4); a server whose
+ * name matches none of them is not tried at all (RFC 8461 4.1).  nnames 0:
+ * every server.  source says who set the level, for the failure report.
+ */
+enum { TLS_NONE, TLS_MAY, TLS_ENCRYPT, TLS_VERIFY };
+static const char *const tls_levels[] = { "none", "may", "encrypt", "verify" };
+struct tlspolicy {
+	int		 level;
+	const char	*source;
+	char		**names;
+	size_t		 nnames;
+};
+static struct tlspolicy tlspol = { TLS_MAY, "default", NULL, 0 };
+
+/* this connection's TLS */
+static const char *partner_name = "";	/* its host name, "" for a literal */
+static pid_t tlspid = -1;	/* qmail-tlsc, once started */
+static int tlsfd_in = -1, tlsfd_out = -1;	/* its plaintext pipes */
+static struct sa tlsnote = SA_INIT;	/* " TLS TLSv1.3 ..., certificate ..." */
+static struct sa tlsfail = SA_INIT;	/* why TLS-required delivery failed */
+static const char *desthost;	/* the domain delivered to */
 
 /* the report on fd 1 */
 static void
@@ -246,8 +279,8 @@ smtp_quit(void)
 	sa_free(&keep);
 }
 
-/* End the session: QUIT, then the message report "<c>IP<text>." and the
- * last reply. */
+/* End the session: QUIT, then the message report "<c>IP<text>.", what
+ * TLS there was, and the last reply. */
 NORETURN static void
 quit(const char *prepend, const char *append)
 {
@@ -255,7 +288,9 @@ quit(const char *prepend, const char *append)
 	outs(prepend);
 	outhost();
 	outs(append);
-	outs(".\n");
+	outs(".");
+	outb(tlsnote.s, tlsnote.len);
+	outs("\n");
 	outsmtptext();
 	zerodie();
 }
@@ -391,7 +426,7 @@ blast(void)
 }
 
 /* EHLO keywords the server offered */
-static int ext_pipelining, ext_size, ext_8bitmime;
+static int ext_pipelining, ext_size, ext_8bitmime, ext_starttls;
 
 static void
 parse_ehlo(void)
@@ -399,7 +434,7 @@ parse_ehlo(void)
 	size_t i, e, n;
 	const char *l;
 
-	ext_pipelining = ext_size = ext_8bitmime = 0;
+	ext_pipelining = ext_size = ext_8bitmime = ext_starttls = 0;
 	for (i = byte_chr(reply.s, reply.len, '\n') + 1; i < reply.len; i = e + 1) {
 		e = i + byte_chr(reply.s + i, reply.len - i, '\n');
 		if (e - i < 5)
@@ -412,6 +447,8 @@ parse_ehlo(void)
 			ext_size = 1;
 		else if (n == 8 && case_startb(l, n, "8bitmime"))
 			ext_8bitmime = 1;
+		else if (n == 8 && case_startb(l, n, "starttls"))
+			ext_starttls = 1;
 	}
 }
 
@@ -436,12 +473,11 @@ put_path(const char *cmd, const char *a)
 	sa_free(&q);
 }
 
-/* one SMTP transaction after a good greeting; does not return */
-NORETURN static void
-smtp(const char *sender, char **rcpt, int nrcpt)
+/* EHLO, or HELO for a server that refuses it; quits on a refusal */
+static void
+ehlo(void)
 {
-	char num[FMT_ULONG];
-	int code, i, bother = 0, soft = 0;
+	int code;
 
 	smtp_puts("EHLO ");
 	smtp_put(helohost.s, helohost.len);
@@ -452,7 +488,7 @@ smtp(const char *sender, char **rcpt, int nrcpt)
 		parse_ehlo();
 	else if (code >= 500) {
 		/* an old server: RFC 5321 4.1.1.1 lets us fall back */
-		ext_pipelining = ext_size = ext_8bitmime = 0;
+		ext_pipelining = ext_size = ext_8bitmime = ext_starttls = 0;
 		smtp_puts("HELO ");
 		smtp_put(helohost.s, helohost.len);
 		smtp_puts("\r\n");
@@ -464,6 +500,260 @@ smtp(const char *sender, char **rcpt, int nrcpt)
 			quit("ZConnected to ", " but my name was rejected");
 	} else
 		quit("ZConnected to ", " but my name was rejected");
+}
+
+/* what smtp() and starttls() return when they do not end the delivery */
+enum { SMTP_NEXT = 1, SMTP_PLAIN };	/* the next host; this one in plaintext */
+
+/* Remember why a TLS-required delivery failed at this host: "TLS is
+ * required for DOMAIN (SOURCE) but IP (NAME) WHY DETAIL. (#CODE)". */
+static void
+tls_required(const char *why, const char *detail, size_t dlen, const char *code)
+{
+	char b[IP_FMT];
+
+	tlsfail.len = 0;
+	if (sa_cats(&tlsfail, "ZTLS is required for ") == -1 ||
+	    sa_cats(&tlsfail, desthost) == -1 ||
+	    sa_cats(&tlsfail, " (") == -1 ||
+	    sa_cats(&tlsfail, tlspol.source) == -1 ||
+	    sa_cats(&tlsfail, ") but ") == -1 ||
+	    sa_catb(&tlsfail, b, ip_fmt(b, &partner)) == -1 ||
+	    (partner_name[0] && (sa_cats(&tlsfail, " (") == -1 ||
+	    sa_cats(&tlsfail, partner_name) == -1 ||
+	    sa_cats(&tlsfail, ")") == -1)) ||
+	    sa_cats(&tlsfail, " ") == -1 ||
+	    sa_cats(&tlsfail, why) == -1 ||
+	    sa_catb(&tlsfail, detail, dlen) == -1 ||
+	    sa_cats(&tlsfail, ". (#") == -1 ||
+	    sa_cats(&tlsfail, code) == -1 ||
+	    sa_cats(&tlsfail, ")\n") == -1)
+		temp_nomem();
+}
+
+/* This connection failed TLS: qmail-tlsc goes, now (it may be in the
+ * middle of a relay or of a handshake that no longer matters). */
+static void
+tls_end(void)
+{
+	int st;
+
+	if (tlsfd_in != -1)
+		close(tlsfd_in), tlsfd_in = -1;
+	if (tlsfd_out != -1)
+		close(tlsfd_out), tlsfd_out = -1;
+	if (tlspid != -1) {
+		(void)kill(tlspid, SIGTERM);
+		(void)proc_wait(tlspid, &st);
+		tlspid = -1;
+	}
+}
+
+/* a pipe neither end of which a program qmail-remote runs inherits */
+static int
+pipe_cloexec(int p[2])
+{
+	if (pipe(p) == -1)
+		return -1;
+	if (fd_cloexec(p[0]) == -1 || fd_cloexec(p[1]) == -1) {
+		close(p[0]), close(p[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* make fd refer to the descriptor `to` in a child about to exec; 0 or -1 */
+static int
+child_fd(int from, int to)
+{
+	return dup2(from, to) == to ? 0 : -1;
+}
+
+/*
+ * Start bin/qmail-tlsc on the connection (qmail-tlsc(8) for the
+ * descriptors and the status line) and wait for its status.  On success
+ * sin and sout are its plaintext pipes, tlsnote says what TLS there is,
+ * and 0 is returned; otherwise the status text (after the '-') is in
+ * line and -1 is returned.
+ */
+static int
+tls_start(void)
+{
+	char num[FMT_ULONG];
+	char stspace[1024];
+	struct buf st;
+	const char *args[8];
+	int up[2], down[2], stp[2], hi[4], r, verified;
+	size_t i, n, k;
+
+	line.len = 0;
+	if (pipe_cloexec(up) == -1 || pipe_cloexec(down) == -1 ||
+	    pipe_cloexec(stp) == -1)
+		temp_oserr();
+	num[fmt_ulong(num, timeoutremote)] = 0;
+	n = 0;
+	args[n++] = "qmail-tlsc";
+	args[n++] = "-t";
+	args[n++] = num;
+	args[n++] = tls_levels[tlspol.level];
+	args[n++] = partner_name;	/* the name the certificate must have */
+	args[n] = NULL;
+	if ((tlspid = fork()) == -1)
+		temp_oserr();
+	if (tlspid == 0) {
+		/* first above every target, so no dup2 lands on a source */
+		hi[0] = fcntl(up[0], F_DUPFD, 10);
+		hi[1] = fcntl(down[1], F_DUPFD, 10);
+		hi[2] = fcntl(smtpfd, F_DUPFD, 10);
+		hi[3] = fcntl(stp[1], F_DUPFD, 10);
+		for (k = 0; k < 4; k++)
+			if (hi[k] == -1)
+				_exit(EXIT_TEMP);
+		if (child_fd(hi[0], 0) == -1 || child_fd(hi[1], 1) == -1 ||
+		    child_fd(hi[2], 3) == -1 || child_fd(hi[3], 4) == -1)
+			_exit(EXIT_TEMP);
+		for (k = 0; k < 4; k++)
+			close(hi[k]);
+		execv("bin/qmail-tlsc", (char *const *)args);
+		_exit(EXIT_TEMP);	/* the empty status says so */
+	}
+	close(up[0]);
+	close(down[1]);
+	close(stp[1]);
+	close(smtpfd);	/* qmail-tlsc has the connection now */
+	smtpfd = -1;
+	tlsfd_in = down[0], tlsfd_out = up[1];
+	buf_init(&st, stp[0], stspace, sizeof stspace);
+	st.timeout = (int)timeoutremote + 10;	/* qmail-tlsc's own bound is -t */
+	r = buf_getline(&st, &line, '\n', 1000);
+	close(stp[0]);
+	n = line.len;
+	if (r != 1 || n < 2 || line.s[0] != '+') {
+		if (r == 1 && n >= 2 && line.s[0] == '-') {
+			memmove(line.s, line.s + 1, n - 2);
+			line.len = n - 2;
+		} else if (sa_copys(&line, "qmail-tlsc failed") == -1)
+			temp_nomem();
+		tls_end();
+		return -1;
+	}
+	/* "+PROTOCOL CIPHER verified NAME" or "+PROTOCOL CIPHER unverified WHY" */
+	--n;
+	i = byte_chr(line.s, n, ' ');
+	if (i < n)
+		i += 1 + byte_chr(line.s + i + 1, n - i - 1, ' ');
+	verified = i + 10 <= n && byte_equal(line.s + i, 10, " verified ");
+	if (!verified && (i + 12 > n ||
+	    !byte_equal(line.s + i, 12, " unverified "))) {
+		if (sa_copys(&line, "qmail-tlsc said nothing sensible") == -1)
+			temp_nomem();
+		tls_end();
+		return -1;
+	}
+	tlsnote.len = 0;
+	if (sa_cats(&tlsnote, " TLS ") == -1 ||
+	    sa_catb(&tlsnote, line.s + 1, i - 1) == -1 ||
+	    sa_cats(&tlsnote, verified ? ", certificate verified for " :
+	    ", certificate not verified: ") == -1 ||
+	    sa_catb(&tlsnote, line.s + i + (verified ? 10 : 12),
+	    n - i - (verified ? 10 : 12)) == -1 ||
+	    sa_catc(&tlsnote, '.') == -1)
+		temp_nomem();
+	if (tlspol.level == TLS_VERIFY && !verified) {	/* never: qmail-tlsc fails it */
+		if (sa_copys(&line, "qmail-tlsc did not verify the certificate") == -1)
+			temp_nomem();
+		tlsnote.len = 0;
+		tls_end();
+		return -1;
+	}
+	buf_init(&sin, tlsfd_in, sinspace, sizeof sinspace);
+	buf_init(&sout, tlsfd_out, soutspace, sizeof soutspace);
+	sin.timeout = sout.timeout = (int)timeoutremote;
+	return 0;
+}
+
+/* May this server have the message under the policy's names?  If not,
+ * tlsfail says why. */
+static int
+tls_name_allowed(void)
+{
+	size_t i;
+
+	if (tlspol.level != TLS_VERIFY || tlspol.nnames == 0)
+		return 1;
+	for (i = 0; i < tlspol.nnames; i++)
+		if (dns_pattern_match(tlspol.names[i], partner_name))
+			return 1;
+	tls_required("is not a host the policy names", "", 0, "4.7.5");
+	return 0;
+}
+
+/*
+ * STARTTLS (RFC 3207) as tlspol says, after a first EHLO.  0: go on (in
+ * TLS, or in plaintext where the policy allows it); SMTP_NEXT: this host
+ * cannot have the message under the policy (tlsfail says why);
+ * SMTP_PLAIN: the handshake failed under "may": the host once more,
+ * without STARTTLS.
+ */
+static int
+starttls(void)
+{
+	int code;
+
+	if (!ext_starttls) {
+		if (tlspol.level < TLS_ENCRYPT)
+			return 0;
+		tls_required("did not offer STARTTLS", "", 0, "4.7.4");
+		smtp_quit();
+		return SMTP_NEXT;
+	}
+	smtp_puts("STARTTLS\r\n");
+	smtp_flush();
+	code = smtp_code();
+	if (code != 220) {
+		if (tlspol.level < TLS_ENCRYPT)
+			return 0;	/* the session goes on as it was */
+		while (reply.len > 0 && reply.s[reply.len - 1] == '\n')
+			--reply.len;
+		tls_required("refused STARTTLS: ", reply.s, reply.len, "4.7.4");
+		smtp_quit();
+		return SMTP_NEXT;
+	}
+	/* Anything after the 220 came before TLS and cannot be trusted: a
+	 * server never sends it, an attacker in the middle may (response
+	 * injection, the client's side of the CVE-2011-0411 class). */
+	if (sin.p < sin.n) {
+		if (sa_copys(&line, "the server sent data after its 220 to STARTTLS") == -1)
+			temp_nomem();
+	} else if (tls_start() == 0) {
+		/* RFC 3207 4.2: forget what the first EHLO said; ask again */
+		ehlo();
+		return 0;
+	}
+	if (tlspol.level >= TLS_ENCRYPT) {
+		tls_required("failed TLS: ", line.s, line.len, "4.7.5");
+		return SMTP_NEXT;
+	}
+	tlsnote.len = 0;
+	if (sa_cats(&tlsnote, " STARTTLS had failed (") == -1 ||
+	    sa_catb(&tlsnote, line.s, line.len) == -1 ||
+	    sa_cats(&tlsnote, "), so without TLS.") == -1)
+		temp_nomem();
+	return SMTP_PLAIN;
+}
+
+/* One SMTP transaction after a good greeting; returns only as starttls()
+ * says (usetls 0: no STARTTLS on this connection). */
+static int
+smtp(const char *sender, char **rcpt, int nrcpt, int usetls)
+{
+	char num[FMT_ULONG];
+	int code, i, bother = 0, soft = 0;
+
+	ehlo();
+	if (usetls && tlspol.level != TLS_NONE &&
+	    (code = starttls()) != 0)
+		return code;
 
 	if (ext_size || ext_8bitmime)
 		scan_message();
@@ -546,20 +836,6 @@ smtp(const char *sender, char **rcpt, int nrcpt)
 	quit("K", " accepted message");
 }
 
-/* smtproutes: host, then each ".suffix" of it, then "" (the default) */
-static const char *
-route(struct cmap *m, const char *host, size_t n)
-{
-	const char *r;
-	size_t i;
-
-	for (i = 0; i <= n; i++)
-		if (i == 0 || i == n || host[i] == '.')
-			if ((r = cmap_get(m, host + i, n - i)) != NULL)
-				return r;
-	return NULL;
-}
-
 static void
 controls(void)
 {
@@ -583,8 +859,47 @@ controls(void)
 	}
 	if (has_linebreak(sa_str(&helohost) ? helohost.s : ""))
 		temp_control();
-	if (ctl_readfile(&routes, "control/smtproutes") == -1)
+	if (ctl_readfile(&routes, "control/smtproutes") == -1 ||
+	    ctl_readfile(&tlsdests, "control/tlsdestinations") == -1)
 		temp_control();
+}
+
+/*
+ * The one place this delivery's TLS policy is set.  control/tlsdestinations
+ * first: lines "domain:level", looked up for the domain as smtproutes is
+ * (the domain, then ".suffix" lines, then a ":level" default); no line:
+ * "may".  An unknown level is a temporary failure: a typo must never
+ * weaken a policy.  relayed: the mail goes to an smtproutes relay, not to
+ * the domain's MX hosts.
+ */
+static void
+tls_policy(const char *host, int relayed)
+{
+	struct cmap m;
+	const char *v;
+	int l;
+
+	if (cmap_init(&m, tlsdests.s, tlsdests.len, ':') == -1)
+		temp_nomem();
+	v = cmap_route(&m, host, str_len(host));
+	if (v != NULL) {
+		for (l = TLS_NONE; l <= TLS_VERIFY; l++)
+			if (str_equal(v, tls_levels[l]))
+				break;
+		if (l > TLS_VERIFY)
+			fail("ZUnknown TLS level in control/tlsdestinations. (#4.3.5)\n");
+		tlspol.level = l;
+		tlspol.source = "control/tlsdestinations";
+	}
+	cmap_free(&m);
+	/*
+	 * MTA-STS (RFC 8461) goes here, for MX deliveries only (!relayed):
+	 * a policy in mode enforce raises tlspol.level to TLS_VERIFY, sets
+	 * tlspol.names and nnames to its mx patterns and tlspol.source to
+	 * say so ("MTA-STS").  It never lowers a level that
+	 * control/tlsdestinations set.
+	 */
+	(void)relayed;
 }
 
 static unsigned long
@@ -607,7 +922,7 @@ main(int argc, char **argv)
 	const char *host, *rt;
 	unsigned long port = 25, prefme = (unsigned long)-1;
 	size_t i, k;
-	int r, greetfail = 0;
+	int r, greetfail = 0, usetls;
 
 	sig_ignore(SIGPIPE);
 	if (argc < 4)
@@ -615,13 +930,13 @@ main(int argc, char **argv)
 	if (chdir(conf_qmail) == -1)
 		temp_chdir();
 	controls();
-	host = argv[1];
+	host = desthost = argv[1];
 	if (has_linebreak(argv[2]))
 		fail("DSender address contains a line break. (#5.1.7)\n");
 	if (cmap_init(&rmap, routes.s, routes.len, ':') == -1)
 		temp_nomem();
 
-	rt = route(&rmap, host, str_len(host));
+	rt = cmap_route(&rmap, host, str_len(host));
 	if (rt && *rt) {
 		/* relay, [relay], relay:port or [relay]:port */
 		k = str_len(rt);
@@ -668,12 +983,20 @@ main(int argc, char **argv)
 	if (k == 0)
 		perm_ambigmx();
 
+	tls_policy(host, rt && *rt);
+
 	for (i = 0; i < ips.len; i++) {
 		if (ips.x[i].pref >= prefme)
 			continue;
 		partner = ips.x[i].ip;
+		partner_name = ips.x[i].name;
 		if (tcpto_skip(&partner, (long)getpid()))
 			continue;
+		if (!tls_name_allowed())
+			continue;
+		usetls = 1;
+		tlsnote.len = 0;
+again:
 		smtpfd = socket(partner.af == 4 ? AF_INET : AF_INET6,
 		    SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (smtpfd == -1) {
@@ -692,7 +1015,17 @@ main(int argc, char **argv)
 		r = smtp_reply();
 		if (r == 220) {
 			tcpto_note(&partner, 0);
-			smtp(argv[2], argv + 3, argc - 3);
+			r = smtp(argv[2], argv + 3, argc - 3, usetls);
+			if (smtpfd != -1)
+				close(smtpfd), smtpfd = -1;
+			tls_end();
+			if (r == SMTP_PLAIN && usetls) {
+				/* "may": as Postfix does, this host once
+				 * more, in plaintext (tlsnote says why) */
+				usetls = 0;
+				goto again;
+			}
+			continue;	/* SMTP_NEXT */
 		}
 		/* a greeting that never comes is remembered like a connect
 		 * timeout; any bad greeting sends us on to the next host */
@@ -705,6 +1038,11 @@ main(int argc, char **argv)
 		if (r != -1 && sa_copy(&greettext, &reply) == -1)
 			temp_nomem();
 		close(smtpfd);
+		smtpfd = -1;
+	}
+	if (tlsfail.len > 0) {	/* the policy kept the message from a host */
+		outb(tlsfail.s, tlsfail.len);
+		zerodie();
 	}
 	if (greetfail) {
 		partner = greetip;

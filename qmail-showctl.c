@@ -108,8 +108,8 @@ static const struct ctl extras[] = {
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
 	{ "tlscafile", STR, 0, "/etc/ssl/certs/ca-certificates.crt",
-	    "CA certificates for remote TLS and MTA-STS: ", 0 },
-	{ "tlsdestinations", LST, 0, "", "TLS policy: ", "" },
+	    "SMTP client CA bundle is ", 0 },
+	{ "tlsdestinations", LST, 0, "", "SMTP client TLS policy: ", "" },
 };
 #define NEXTRAS	(sizeof extras / sizeof extras[0])
 

@@ -227,3 +227,18 @@ cmap_domain(const struct cmap *m, const char *host, size_t len)
 			return 1;
 	return 0;
 }
+
+/* The smtproutes rule: host, then each ".suffix" of it at a dot, then the
+ * empty key (the default line ":value"). */
+const char *
+cmap_route(const struct cmap *m, const char *host, size_t len)
+{
+	const char *r;
+	size_t i;
+
+	for (i = 0; i <= len; i++)
+		if (i == 0 || i == len || host[i] == '.')
+			if ((r = cmap_get(m, host + i, len - i)) != NULL)
+				return r;
+	return NULL;
+}

@@ -42,5 +42,8 @@ const char *cmap_get(const struct cmap *, const char *, size_t);
 void	 cmap_free(struct cmap *);
 /* host, or ".suffix" of it at any dot: the rcpthosts/locals rule */
 int	 cmap_domain(const struct cmap *, const char *, size_t);
+/* host, then ".suffix" of it at each dot, then "" (a ":value" line): the
+ * value of the first that is there, or NULL (smtproutes, tlsdestinations) */
+const char *cmap_route(const struct cmap *, const char *, size_t);
 
 #endif

@@ -523,3 +523,26 @@ ip_equal(const struct ip *a, const struct ip *b)
 	return a->af == b->af &&
 	    memcmp(a->a, b->a, a->af == 4 ? 4 : 16) == 0;
 }
+
+int
+dns_pattern_match(const char *pat, const char *name)
+{
+	size_t pl = str_len(pat), nl = str_len(name), i;
+
+	if (pl > 0 && pat[pl - 1] == '.')
+		--pl;
+	if (nl > 0 && name[nl - 1] == '.')
+		--nl;
+	if (pl == 0 || nl == 0)
+		return 0;
+	if (pl > 2 && pat[0] == '*' && pat[1] == '.') {
+		pat++, pl--;	/* ".example.net": what must follow one label */
+		if (nl <= pl || !case_equalb(name + nl - pl, pl, pat))
+			return 0;
+		for (i = 0; i < nl - pl; i++)
+			if (name[i] == '.')
+				return 0;
+		return 1;
+	}
+	return pl == nl && case_equalb(name, nl, pat);
+}

@@ -103,6 +103,12 @@ int	 dns_select(const unsigned char *, size_t, const char *, unsigned,
 int	 dns_rd_mx(const unsigned char *, size_t, const struct dns_rd *,
 	    unsigned long *, char *);
 
+/* An MTA-STS mx pattern (RFC 8461 3.4) against a host name: "*.example.net"
+ * matches a name of exactly one more label under example.net (not
+ * example.net itself); any other pattern matches the same name.  Case and
+ * a final dot on either side do not matter.  1 matches, 0 does not. */
+int	 dns_pattern_match(const char *, const char *);
+
 /* ipme: this machine's addresses (getifaddrs), 0.0.0.0, ::, and the
  * lines of control/moreipme when it exists */
 int	 ipme_init(struct iplist *);

@@ -63,6 +63,26 @@ test_unreadable_is_error_not_default(void)
 }
 
 static void
+test_cmap_route(void)
+{
+	static const char recs[] = "a.example:exact\0.example:suffix\0"
+	    ".sub.example:deeper\0:default\0";
+	struct cmap m;
+	const char *r;
+
+	CHECK(cmap_init(&m, recs, sizeof recs - 1, ':') == 0);
+	CHECK((r = cmap_route(&m, "a.example", 9)) && strcmp(r, "exact") == 0);
+	CHECK((r = cmap_route(&m, "b.example", 9)) && strcmp(r, "suffix") == 0);
+	CHECK((r = cmap_route(&m, "x.sub.example", 13)) && strcmp(r, "deeper") == 0);
+	CHECK((r = cmap_route(&m, "example", 7)) && strcmp(r, "default") == 0);
+	CHECK((r = cmap_route(&m, "", 0)) && strcmp(r, "default") == 0);
+	cmap_free(&m);
+	CHECK(cmap_init(&m, recs, 32, ':') == 0);	/* no default line */
+	CHECK(cmap_route(&m, "other.test", 10) == NULL);
+	cmap_free(&m);
+}
+
+static void
 test_cmap(void)
 {
 	struct cmap m;
@@ -77,6 +97,7 @@ test_cmap(void)
 	CHECK(!cmap_domain(&m, "sub.example", 11));	/* ".sub" matches below it only */
 	CHECK(!cmap_domain(&m, "x.other.test", 12));
 	cmap_free(&m);
+	test_cmap_route();
 	CHECK(cmap_init(&m, kv, sizeof kv - 1, ':') == 0);
 	CHECK(strcmp(cmap_get(&m, "a.example", 9), "alice") == 0);
 	CHECK(strcmp(cmap_get(&m, "B.example", 9), "bob") == 0);

@@ -218,6 +218,24 @@ test_tcpto_records(void)
 	CHECK(tcpto_decode(b, sizeof b - 1, d, 2) == 0);	/* short record */
 }
 
+static void
+test_pattern_match(void)
+{
+	CHECK(dns_pattern_match("mx.example.net", "MX.Example.NET."));
+	CHECK(!dns_pattern_match("mx.example.net", "mx.example.ne"));
+	CHECK(!dns_pattern_match("mx.example.net", "x.mx.example.net"));
+	CHECK(dns_pattern_match("*.example.net", "mx1.example.net"));
+	CHECK(dns_pattern_match("*.example.net.", "MX1.EXAMPLE.NET"));
+	CHECK(!dns_pattern_match("*.example.net", "example.net"));
+	CHECK(!dns_pattern_match("*.example.net", ".example.net"));
+	CHECK(!dns_pattern_match("*.example.net", "a.b.example.net"));
+	CHECK(!dns_pattern_match("*.example.net", "mx1.xexample.net"));
+	CHECK(!dns_pattern_match("*.", "a"));
+	CHECK(!dns_pattern_match("", ""));
+	CHECK(!dns_pattern_match("*", "a"));	/* only a literal "*" name */
+	CHECK(dns_pattern_match("*", "*"));
+}
+
 int
 main(void)
 {
@@ -227,5 +245,6 @@ main(void)
 	RUN(test_select_follows_cname_bounded);
 	RUN(test_ip_text);
 	RUN(test_tcpto_records);
+	RUN(test_pattern_match);
 	return CHECK_DONE();
 }

@@ -12,7 +12,12 @@
 # Options: --greeting CODE, --silent (accept and never answer),
 # --no-ehlo, --ext LIST (comma-separated EHLO keywords; default
 # PIPELINING,8BITMIME,SIZE 10000000), --reject-rcpt SUBSTR (550),
-# --defer-rcpt SUBSTR (451), --data-code CODE (reply after the dot).
+# --defer-rcpt SUBSTR (451), --data-code CODE (reply after the dot),
+# --starttls-garbage (220 to STARTTLS, then bytes that are not TLS, then
+# the connection closes), --starttls-silent (220, then silence),
+# --starttls-inject (220 and a forged "250" line in one write, then
+# nothing); otherwise STARTTLS is answered 454.  Offering STARTTLS is
+# --ext's business.
 import socket, socketserver, sys, threading, time, os
 
 port, d = int(sys.argv[1]), sys.argv[2]
@@ -106,6 +111,21 @@ class H(socketserver.BaseRequestHandler):
                 open(os.path.join(d, 'msg.%d' % n), 'wb').write(data)
                 open(os.path.join(d, 'env.%d' % n), 'wb').write(b''.join(env))
                 w(opt('--data-code', '250').encode() + b' ok queued as %d\r\n' % n)
+            elif c == b'STAR' and '--starttls-garbage' in opts:
+                w(b'220 go ahead\r\n')
+                self.request.recv(65536)  # the ClientHello
+                w(b'this is not TLS at all\r\n' * 8)
+                return
+            elif c == b'STAR' and '--starttls-silent' in opts:
+                w(b'220 go ahead\r\n')
+                time.sleep(3600)
+                return
+            elif c == b'STAR' and '--starttls-inject' in opts:
+                w(b'220 go ahead\r\n250 injected before TLS\r\n')
+                self.request.recv(65536)
+                return
+            elif c == b'STAR':
+                w(b'454 4.7.0 TLS not available\r\n')
             elif c == b'QUIT':
                 w(b'221 bye\r\n')
                 return
