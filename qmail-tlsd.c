@@ -415,7 +415,7 @@ engine(int ctl, int from_app, int to_app, int implicit, int timeout)
 			_exit(0);	/* the app side gave up */
 		while ((r = read(ctl, &c, 1)) == -1 && errno == EINTR)
 			;
-		if (r == 0)
+		if (r == 0 || (r == -1 && errno == ECONNRESET))
 			_exit(0);	/* a plaintext session, now over */
 		if (r == -1)
 			die_temp_sys("unable to read SSLCTLFD");
