@@ -37,17 +37,17 @@ const char prog[] = "qmail-tlsd";
 
 #define CERTFILE	"control/servercert.pem"
 #define CAFILE		"control/clientca.pem"
-#define TIMEOUT		60	/* seconds for a handshake, default of -t */
+#define TIMEOUT		60	/* -t: seconds for a handshake */
 #define RELAY_IDLE	3600	/* seconds without a byte either way; the
 				 * program's own timeouts are shorter and
 				 * end a session first */
 #define CLOSE_WAIT	10	/* seconds to send our close_notify */
-#define VERIFY_DEPTH	5	/* client chain: leaf, intermediates, root */
-#define CERT_LIST_MAX	65536	/* bytes of a client's Certificate message */
+#define VERIFY_DEPTH	5	/* client chain: leaf, CAs, root */
+#define CERT_LIST_MAX	65536	/* bytes of a client's certificates */
 #define FACTS_MAX	4096	/* bytes of the facts on SSLCTLFD */
 #define FACT_MAX	1024	/* bytes of one value */
 #define RECORD		16384	/* one TLS record of plaintext */
-#define READY		'+'	/* engine to app side: the key is loaded */
+#define READY		'+'	/* engine to app side: key loaded */
 
 /* The fact names: set only by us, so never inherited. */
 static const char *const factnames[] = {
@@ -90,9 +90,8 @@ tls_error(void)
 static int
 verify_cb(int ok, X509_STORE_CTX *x)
 {
-	if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_CERT_CHAIN_TOO_LONG)
-		return 0;
-	return 1;
+	return ok ||
+	    X509_STORE_CTX_get_error(x) != X509_V_ERR_CERT_CHAIN_TOO_LONG;
 }
 
 /* Read the certificate and key; as root, before dropping to qmailt. */
@@ -245,8 +244,9 @@ facts(SSL *ssl, struct sa *f)
 	fact(f, "SSL_CIPHER", "", SSL_CIPHER_get_name(c), FACT_MAX);
 	fact_num(f, "SSL_CIPHER_USEKEYSIZE",
 	    (unsigned long)SSL_CIPHER_get_bits(c, NULL));
+	/* a host name is at most 255 bytes (RFC 6066 3) */
 	if ((sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) != NULL)
-		fact(f, "SSL_TLS_SNI_SERVERNAME", "", sni, 255);	/* RFC 6066 3 */
+		fact(f, "SSL_TLS_SNI_SERVERNAME", "", sni, 255);
 	if ((cert = SSL_get0_peer_certificate(ssl)) != NULL) {
 		fact_dn(f, cert);
 		if ((v = SSL_get_verify_result(ssl)) == X509_V_OK)
@@ -300,8 +300,8 @@ relay(SSL *ssl, int from_app, int to_app)
 			ERR_clear_error();
 			if ((n = SSL_read(ssl, down, sizeof down)) > 0) {
 				dp = 0, dn = (size_t)n, moved = 1;
-				if (to_app == -1)
-					dn = 0;	/* the program stopped reading */
+				if (to_app == -1)	/* not read any more */
+					dn = 0;
 			} else if ((e = SSL_get_error(ssl, n)) ==
 			    SSL_ERROR_WANT_READ)
 				sock_in = 1;
@@ -360,7 +360,7 @@ relay(SSL *ssl, int from_app, int to_app)
 				_exit(0);
 			}
 		}
-		if (from_app == -1 && un == 0) {	/* the program is done */
+		if (from_app == -1 && un == 0) {	/* program done */
 			if (fatal)
 				_exit(0);
 			tls_close(ssl);
@@ -420,7 +420,8 @@ engine(int ctl, int from_app, int to_app, int implicit, int timeout)
 		if (r == -1)
 			die_temp_sys("unable to read SSLCTLFD");
 		if (c != 'y' && c != 'Y')
-			die_temp("the program wrote neither y nor Y on SSLCTLFD");
+			die_temp("the program wrote neither y nor Y on",
+			    " SSLCTLFD");
 	}
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_rfd(ssl, 0) != 1 ||
 	    SSL_set_wfd(ssl, 1) != 1)
@@ -505,25 +506,24 @@ app_facts(int ctl, int timeout)
 
 	while (!done) {
 		if ((r = io_read(ctl, buf, sizeof buf, 0, deadline)) <= 0)
-			_exit(EXIT_TEMP);	/* no TLS: the engine said why */
+			_exit(EXIT_TEMP);	/* the engine said why */
 		if (f.len + (size_t)r > FACTS_MAX)
 			die_temp("the facts on SSLCTLFD are too long");
 		if (sa_catb(&f, buf, (size_t)r) == -1)
 			die_nomem();
-		for (; end < f.len; end++)
-			if (f.s[end] == '\0' && (end == 0 || f.s[end - 1] == '\0')) {
-				done = 1;
-				break;
-			}
+		for (; end < f.len && !done; end++)
+			done = f.s[end] == '\0' &&
+			    (end == 0 || f.s[end - 1] == '\0');
 	}
-	for (start = 0; start < end; start = i + 1) {
+	/* end is one past the NUL that closes the list */
+	for (start = 0; start + 1 < end; start = i + 1) {
 		i = start + byte_chr(f.s + start, end - start, '\0');
 		eq = f.s + start + byte_chr(f.s + start, i - start, '=');
 		if (eq == f.s + i)
 			die_temp("bad fact on SSLCTLFD");
 		*eq = '\0';
 		if (!known(f.s + start))
-			die_temp("unknown fact on SSLCTLFD: ", f.s + start);
+			die_temp("unknown fact on SSLCTLFD");
 		if (env_put(f.s + start, eq + 1) == -1)
 			die_nomem();
 	}
@@ -551,8 +551,8 @@ main(int argc, char **argv)
 				implicit = 1;
 			else if (*p == 't') {
 				p = p[1] ? p + 1 : argv[++i];
-				if (p == NULL || scan_ulong(p, str_len(p), &t) !=
-				    str_len(p) || t == 0 || t > 86400)
+				if (p == NULL || scan_ulong(p, str_len(p),
+				    &t) != str_len(p) || t == 0 || t > 86400)
 					usage();
 				timeout = (int)t;
 				break;

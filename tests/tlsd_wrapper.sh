@@ -80,8 +80,8 @@ while True:
         put('220 go ahead\r\n')
         buf = b''	# nothing read before the handshake counts
         ctl = int(os.environ['SSLCTLFD'])
-        os.write(ctl, b'Y')
-        f = b''
+        os.write(ctl, b'y' if arg == 'y' else b'Y')
+        f = b'' if arg != 'y' else b'\0'	# y: no facts
         while not (f.endswith(b'\0\0') or f == b'\0'):
             b = os.read(ctl, 4096)
             if not b:
@@ -180,7 +180,7 @@ try:
             print('BULK', 'same' if got == data else 'differs (%d bytes)' % len(got))
             continue
         r = reply()
-        if c == 'STARTTLS' and r[-1].startswith('220'):
+        if c.split(' ')[0] == 'STARTTLS' and r[-1].startswith('220'):
             tls()
         if c == 'QUIT':
             print('EOF' if s.recv(100) == b'' else 'MORE')
@@ -242,6 +242,11 @@ if openssl s_client -help 2>&1 | grep -q -- '-tls1_1'; then
 	    -starttls smtp -tls1_1 -quiet > $O 2>&1
 	expect_not "tlsd: TLS 1.1 is refused" '^250|Verify return code: 0' $O
 fi
+
+tcc $P1 'STARTTLS y' FACTS 'PLAIN over tls' QUIT > $O
+expect "tlsd: STARTTLS with y: TLS" '^TLS TLSv1.3 ' $O
+expect_not "tlsd: STARTTLS with y: no facts" 'SSL_' $O
+expect "tlsd: STARTTLS with y: the relay works" '^250 plain over tls$' $O
 
 # the peer closes: the program reads EOF
 clear_notes
