@@ -42,7 +42,7 @@ const char prog[] = "qmail-tlsd";
 				 * program's own timeouts are shorter and
 				 * end a session first */
 #define CLOSE_WAIT	10	/* seconds to send our close_notify */
-#define VERIFY_DEPTH	5	/* client chain: leaf, CAs, root */
+#define VERIFY_DEPTH	5	/* intermediate CAs in a client's chain */
 #define CERT_LIST_MAX	65536	/* bytes of a client's certificates */
 #define FACTS_MAX	4096	/* bytes of the facts on SSLCTLFD */
 #define FACT_MAX	1024	/* bytes of one value */
@@ -84,8 +84,8 @@ tls_error(void)
 /*
  * Client certificates are requested, not required: a failed check is
  * recorded in SSL_CLIENT_VERIFY and the handshake goes on.  A chain
- * longer than VERIFY_DEPTH is refused outright: nothing good comes with
- * 100 certificates.
+ * with more than VERIFY_DEPTH intermediates is refused outright: nothing
+ * good comes with 100 certificates.
  */
 static int
 verify_cb(int ok, X509_STORE_CTX *x)
