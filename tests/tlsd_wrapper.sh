@@ -266,6 +266,24 @@ note start > "$O.start"
 expect "tlsd -i: SSL_PROTOCOL in the environment at start" '^SSL_PROTOCOL=TLSv1.3$' "$O.start"
 expect "tlsd -i: SSL_CIPHER in the environment at start" '^SSL_CIPHER=TLS_' "$O.start"
 
+# TLS 1.2 renegotiation is refused (the session ends); a TLS 1.3 key
+# update goes through.  s_client: a line R renegotiates, K updates keys.
+sclient_ik() {	# OPTIONS...: PLAIN a, then R or K, then PLAIN b
+	(sleep 1; printf 'PLAIN a\r\n'; sleep 0.5; printf '%s\n' "$KEYCMD"; sleep 1
+	    printf 'PLAIN b\r\n'; sleep 1) |
+	    timeout 10 openssl s_client -connect 127.0.0.1:$P2 -CAfile "$C/ca.pem" "$@" 2>&1
+}
+KEYCMD=R sclient_ik -tls1_2 > $O
+expect "tlsd: renegotiation: the session was up" '^250 plain a' $O
+expect_not "tlsd: renegotiation is refused" '^250 plain b' $O
+KEYCMD=K sclient_ik -tls1_3 > $O
+expect "tlsd: a TLS 1.3 key update goes through" '^250 plain b' $O
+if grep -q 'qmail-tlsd: fatal' "$TESTTMP/srv.$P2.log"; then
+	notok "tlsd: renegotiation, key update: no fatal error"; sed 's/^/    /' "$TESTTMP/srv.$P2.log"
+else
+	ok "tlsd: renegotiation, key update: no fatal error"
+fi
+
 # an inherited SSL_PROTOCOL never reaches the program (it would mean TLS)
 clear_notes
 env SSL_PROTOCOL=forged SSL_CIPHER=forged sh -c "echo QUIT | $ENVU qmail-tlsd $APP" > /dev/null 2>&1
