@@ -62,7 +62,14 @@ static const char *signhdrs[] = { "from", "reply-to", "subject", "date",
 static const char *oversignhdrs[] = { "from", "reply-to", "subject",
     "date", "to", "cc", NULL };
 
+/*
+ * The keys: SELECTOR.rsa signs with selector SELECTOR, SELECTOR.ed25519
+ * with selector SELECTOR-ed, since the two public keys cannot share one
+ * DNS name (RFC 6376 3.6.2.2: several key records make the result
+ * undefined).
+ */
 static const char *const keyext[] = { ".rsa", ".ed25519" };
+static const char *const selsuffix[] = { "", "-ed" };
 static const dkim_alg_t keyalg[] = { DKIM_SIGN_RSASHA256,
     DKIM_SIGN_ED25519SHA256 };
 #define NKEYS	2
@@ -396,7 +403,8 @@ load_keys(struct signer *s, const struct sa *d)
 		sa_free(&fn);
 		return 0;
 	}
-	if (!dkim_selector(s->sel.s, s->sel.len))
+	if (!dkim_selector(s->sel.s, s->sel.len) ||
+	    s->sel.len > DKIM_SELECTOR_MAX - 3)	/* room for -ed */
 		refuse("Zbad selector in control/dkim (#4.3.0)");
 	fn.len -= sizeof "selector";
 	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &s->sel) == -1)
@@ -474,13 +482,15 @@ start_signing(DKIM_LIB *lib, struct signer *s)
 	DKIM_STAT st;
 	int i;
 
-	if (sa_copy(&dom, &s->domain) == -1 || sa_copy(&sel, &s->sel) == -1 ||
-	    sa_str(&dom) == NULL || sa_str(&sel) == NULL)
+	if (sa_copy(&dom, &s->domain) == -1 || sa_str(&dom) == NULL)
 		fail_nomem();
 	for (i = 0; i < NKEYS; i++) {
 		s->dkim[i] = NULL;
 		if (s->key[i].len == 0)
 			continue;
+		if (sa_copy(&sel, &s->sel) == -1 ||
+		    sa_cats(&sel, selsuffix[i]) == -1 || sa_str(&sel) == NULL)
+			fail_nomem();
 		s->dkim[i] = dkim_sign(lib, (const unsigned char *)prog, NULL,
 		    (unsigned char *)s->key[i].s, (unsigned char *)sel.s,
 		    (unsigned char *)dom.s, DKIM_CANON_RELAXED,
