@@ -30,7 +30,7 @@
 #include "lib/conf.h"
 #include "lib/control.h"
 #include "lib/die.h"
-#include "lib/dkim.h"
+#include "lib/dksign.h"
 #include "lib/io.h"
 #include "lib/str.h"
 
@@ -274,7 +274,7 @@ main(int argc, char **argv)
 		die_perm("RSA key bits must be 1024 to 8192 (2048 is the default)");
 	if (sa_copys(&dom, argv[i]) == -1)
 		fail_nomem();
-	if ((dom.len = dkim_domain(dom.s, dom.len)) == 0)
+	if ((dom.len = dksign_domain(dom.s, dom.len)) == 0)
 		die_perm("not a domain name: ", argv[i]);
 	if (sa_str(&dom) == NULL)
 		fail_nomem();
@@ -301,7 +301,7 @@ main(int argc, char **argv)
 	else if (r == 0 || sel.len == 0)
 		default_selector(&sel);
 	/* the ed25519 key's selector is SELECTOR-ed (qmail-dksign.8) */
-	if (!dkim_selector(sel.s, sel.len) || sel.len > DKIM_SELECTOR_MAX - 3)
+	if (!dksign_selector(sel.s, sel.len) || sel.len > DKSIGN_SELECTOR_MAX - 3)
 		die_perm("not a selector: ", sa_str(&sel) ? sel.s : "");
 	if (sa_str(&sel) == NULL)
 		fail_nomem();

@@ -28,11 +28,10 @@
 #include "lib/conf.h"
 #include "lib/control.h"
 #include "lib/die.h"
-#include "lib/dkim.h"
+#include "lib/dksign.h"
 #include "lib/envelope.h"
 #include "lib/hdr.h"
 #include "lib/io.h"
-#include "lib/limit.h"
 #include "lib/proc.h"
 #include "lib/qq.h"
 #include "lib/str.h"
@@ -41,8 +40,6 @@ const char prog[] = "qmail-dksign";
 
 #define DEATH		86400	/* like qmail-queue: stuck for a day gives 52 */
 #define SPOOL_MAX	(256UL << 20)	/* bytes spooled without databytes */
-#define HEADER_MAX	LIMIT_HEADER	/* bytes of header given to the library */
-#define FIELDS_MAX	10000	/* header fields given to the library */
 #define KEY_MAX		65536	/* bytes in a private key file */
 
 extern char **environ;
@@ -238,7 +235,7 @@ domain_ok(struct sa *out, const char *s, size_t n)
 
 	if (sa_copyb(out, s, n) == -1)
 		fail_nomem();
-	if ((len = dkim_domain(out->s, out->len)) == 0)
+	if ((len = dksign_domain(out->s, out->len)) == 0)
 		return 0;
 	out->len = len;
 	return 1;
@@ -293,66 +290,22 @@ from_domain(struct sa *d, const char *fld, size_t n)
 	return 1;
 }
 
-/* The header of the spooled message, each field with its continuations. */
-struct hdr {
-	struct sa	 fields;	/* field\0field\0..., LF line ends */
-	size_t		 nfields;
-	int		 toobig;	/* over HEADER_MAX or FIELDS_MAX */
-	off_t		 bodyoff;	/* where the body starts */
-};
-
-/*
- * Read the header section: fields up to the empty line (which is not
- * part of the body) or up to the first line that is neither a field nor
- * a continuation (which is).  Beyond HEADER_MAX bytes or FIELDS_MAX
- * fields the message is not signed: the library holds every field.
- */
+/* The header section of the spooled message (dksign.h). */
 static void
-read_header(struct hdr *h)
+read_header(struct dksign_hdr *h)
 {
-	struct buf b = BUF_INIT(spoolfd, iobuf);
-	struct sa line = SA_INIT;
-	size_t used = 0;
-	int r, infield = 0;
+	ssize_t r;
+	int done = 0;
 
 	spool_rewind();
-	for (;;) {
-		line.len = 0;
-		r = buf_getline(&b, &line, '\n', HEADER_MAX + 1 - used);
-		if (r == -1)
+	while (!done) {
+		if ((r = io_read(spoolfd, iobuf, sizeof iobuf, 0, 0)) == -1)
 			die_code_sys(QQ_READ, "unable to read ", spoolfn);
-		if (r == 2) {
-			h->toobig = 1;
-			break;
-		}
-		if (line.len == 0)
-			break;	/* end of the message */
-		if (line.s[0] == '\n') {
-			used += line.len;
-			break;
-		}
-		if (infield && (line.s[0] == ' ' || line.s[0] == '\t')) {
-			/* a continuation */
-		} else if (hdr_name(line.s, line.len) > 0) {
-			if (infield && sa_catc(&h->fields, '\0') == -1)
-				fail_nomem();
-			if (++h->nfields > FIELDS_MAX) {
-				h->toobig = 1;
-				break;
-			}
-			infield = 1;
-		} else
-			break;	/* the body starts here, without an empty line */
-		used += line.len;
-		if (sa_cat(&h->fields, &line) == -1)
+		done = r == 0 ? dksign_hdr_eof(h) :
+		    dksign_hdr_feed(h, iobuf, (size_t)r);
+		if (done == -1)
 			fail_nomem();
-		if (r == 0)
-			break;
 	}
-	if (infield && sa_catc(&h->fields, '\0') == -1)
-		fail_nomem();
-	sa_free(&line);
-	h->bodyoff = (off_t)used;
 }
 
 /* the field without its final LF, each inner LF as CR LF, for the library */
@@ -403,8 +356,8 @@ load_keys(struct signer *s, const struct sa *d)
 		sa_free(&fn);
 		return 0;
 	}
-	if (!dkim_selector(s->sel.s, s->sel.len) ||
-	    s->sel.len > DKIM_SELECTOR_MAX - 3)	/* room for -ed */
+	if (!dksign_selector(s->sel.s, s->sel.len) ||
+	    s->sel.len > DKSIGN_SELECTOR_MAX - 3)	/* room for -ed */
 		refuse("Zbad selector in control/dkim (#4.3.0)");
 	fn.len -= sizeof "selector";
 	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &s->sel) == -1)
@@ -554,7 +507,7 @@ sign_body(struct signer *s, off_t off)
  * signature header fields, each ending in LF, appended to sigs.
  */
 static void
-sign(struct signer *s, const struct hdr *h, struct sa *sigs)
+sign(struct signer *s, const struct dksign_hdr *h, struct sa *sigs)
 {
 	struct sa f = SA_INIT;
 	size_t p = 0, n, i, len;
@@ -573,7 +526,7 @@ sign(struct signer *s, const struct hdr *h, struct sa *sigs)
 		if (s->dkim[k] != NULL && (st = dkim_eoh(s->dkim[k])) !=
 		    DKIM_STAT_OK)
 			dkim_fail(s->dkim[k], "end of header", st);
-	sign_body(s, h->bodyoff);
+	sign_body(s, (off_t)h->used);
 	for (k = 0; k < NKEYS; k++) {
 		if (s->dkim[k] == NULL)
 			continue;
@@ -648,15 +601,57 @@ sender_domain(struct sa *d, const struct sa *env)
 	return 0;
 }
 
+/*
+ * The signing domain into dom: the From field's, else the envelope
+ * sender's; 0 for none (or a header we do not sign).
+ */
+static int
+signing_domain(struct sa *dom, const struct dksign_hdr *h,
+    const struct sa *env)
+{
+	size_t p = 0, n;
+	int nfrom = 0, fromok = 0;
+
+	if (h->toobig || h->nul) {
+		warn(h->nul ? "NUL in the header" : "header too large",
+		    " to sign: passed on unsigned");
+		return 0;
+	}
+	while (p < h->fields.len) {
+		n = byte_chr(h->fields.s + p, h->fields.len - p, '\0');
+		if (hdr_is(h->fields.s + p, n, "from") && ++nfrom == 1)
+			fromok = from_domain(dom, h->fields.s + p, n);
+		p += n + 1;
+	}
+	/* no From, several, or not one domain in it: the sender's */
+	if (nfrom == 1 && fromok)
+		return 1;
+	return sender_domain(dom, env);
+}
+
+static DKIM_LIB *
+library(void)
+{
+	DKIM_LIB *lib;
+
+	if ((lib = dkim_init(NULL, NULL)) == NULL)
+		fail_nomem();
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
+	    signhdrs, sizeof(char **)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
+	    oversignhdrs, sizeof(char **)) != DKIM_STAT_OK)
+		dkim_fail(NULL, "options", DKIM_STAT_INTERNAL);
+	return lib;
+}
+
 int
 main(void)
 {
-	struct hdr h = { SA_INIT, 0, 0, 0 };
+	struct dksign_hdr h = DKSIGN_HDR_INIT;
 	struct signer s;
 	struct sa env = SA_INIT, dom = SA_INIT, sigs = SA_INIT;
-	size_t p = 0, n;
 	DKIM_LIB *lib;
-	int k, nfrom = 0, fromok = 0;
+	int k;
 
 	hygiene();
 	if (chdir(conf_qmail) == -1)
@@ -665,28 +660,9 @@ main(void)
 	spool_body(spool_limit());
 	read_envelope(&env);
 	read_header(&h);
-
 	memset(&s, 0, sizeof s);
-	if (!h.toobig) {
-		while (p < h.fields.len) {
-			n = byte_chr(h.fields.s + p, h.fields.len - p, '\0');
-			if (hdr_is(h.fields.s + p, n, "from") && ++nfrom == 1)
-				fromok = from_domain(&dom, h.fields.s + p, n);
-			p += n + 1;
-		}
-		/* no From, several, or no one domain in it: the sender's */
-		if ((nfrom != 1 || !fromok) && !sender_domain(&dom, &env))
-			dom.len = 0;
-	} else
-		warn("header too large to sign: passed on unsigned");
-	if (dom.len > 0 && find_keys(&s, &dom)) {
-		if ((lib = dkim_init(NULL, NULL)) == NULL)
-			fail_nomem();
-		if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
-		    signhdrs, sizeof(char **)) != DKIM_STAT_OK ||
-		    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-		    oversignhdrs, sizeof(char **)) != DKIM_STAT_OK)
-			dkim_fail(NULL, "options", DKIM_STAT_INTERNAL);
+	if (signing_domain(&dom, &h, &env) && find_keys(&s, &dom)) {
+		lib = library();
 		start_signing(lib, &s);
 		sign(&s, &h, &sigs);
 		for (k = 0; k < NKEYS; k++)

@@ -237,6 +237,11 @@ printf 'From: a@test.example, b@other.example\nSubject: two\n\nx\n' > "$T/m"
 dks "$T/m" ""; wait_mail "$B" $((n0 + 2)) 15
 ! grep -qi '^DKIM-Signature:' "$(last_mail "$B")" &&
 	ok "From with two domains and a null sender: unsigned" || notok "two From domains: unsigned"
+n0=$(nmail "$B")
+printf 'From: alice@test.example\nX-Nul: a\000b\nSubject: nul\n\nx\n' > "$T/m"
+dks "$T/m"; wait_mail "$B" $((n0 + 1)) 15
+! grep -qi '^DKIM-Signature:' "$(last_mail "$B")" && grep -q 'NUL in the header' "$T/fd2" &&
+	ok "a NUL in a header field: delivered unsigned, with a warning" || notok "NUL in the header: unsigned"
 echo 5000 > "$QHOME/control/databytes"
 head -c 20000 /dev/zero | tr '\0' 'x' | fold -w 70 | sed '1i From: alice@test.example\nSubject: large\n' > "$T/m"
 qn=$(queue_files mess | wc -l)
