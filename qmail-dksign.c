@@ -224,7 +224,7 @@ read_envelope(struct sa *e)
 }
 
 /*
- * A domain we may look keys up for (dkim.h), lower-cased into out; 0 if
+ * A domain we may look keys up for (dksign.h), lower-cased into out; 0 if
  * it will not do (an address literal, a name that could leave
  * control/dkim).
  */
@@ -359,7 +359,7 @@ load_keys(struct signer *s, const struct sa *d)
 	if (!dksign_selector(s->sel.s, s->sel.len) ||
 	    s->sel.len > DKSIGN_SELECTOR_MAX - 3)	/* room for -ed */
 		refuse("Zbad selector in control/dkim (#4.3.0)");
-	fn.len -= sizeof "selector";
+	fn.len -= sizeof "/selector";
 	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &s->sel) == -1)
 		fail_nomem();
 	base = fn.len;
