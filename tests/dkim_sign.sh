@@ -109,6 +109,12 @@ qmail-dkimkey -e test.example > "$T/again" 2>&1 && cmp -s "$KD/sel1.rsa" "$T/rsa
 	{ notok "qmail-dkimkey again"; cat "$T/again"; }
 check_exit "qmail-dkimkey refuses a domain that is a path" 100 qmail-dkimkey ../etc
 check_exit "qmail-dkimkey refuses a bad selector" 100 qmail-dkimkey test.example 'a/b'
+check_exit "qmail-dkimkey refuses RSA keys under 1024 bits" 100 qmail-dkimkey -b 512 test.example small
+check_exit "qmail-dkimkey refuses a selector with no room for -ed" 100 qmail-dkimkey test.example "$(printf '%061d' 0)"
+qmail-dkimkey -b 1024 test.example b1024 > "$T/b1024" 2>&1 &&
+	$PY -c 'import re,sys,base64; p=re.search(r"p=([^\"]*)", open(sys.argv[1]).read()).group(1); sys.exit(0 if 150 < len(base64.b64decode(p)) < 170 else 1)' "$T/b1024" &&
+	grep -q 'names another selector' "$T/b1024" && [ "$(cat "$KD/selector")" = sel1 ] &&
+	ok "qmail-dkimkey -b 1024: a 1024-bit key; the selector in use is kept" || { notok "qmail-dkimkey -b 1024"; cat "$T/b1024"; }
 qmail-dkimkey other.example > "$T/other.rec" 2>&1 &&
 	[ "$(cat "$QHOME/control/dkim/other.example/selector")" = "s$(date -u +%Y%m)" ] &&
 	grep -q "^s$(date -u +%Y%m)\._domainkey\.other\.example\. IN TXT \"v=DKIM1; k=rsa; " "$T/other.rec" &&
@@ -260,6 +266,20 @@ printf 'From: alice@test.example\n\nx\n' > "$T/m"
 check_exit "a bad selector file: 82" 82 dks "$T/m"
 grep -q '^Z' "$T/fd6" && ok "a bad selector file is temporary (Z)" || notok "bad selector: Z"
 cp "$T/sel.good" "$KD/selector"
+qn=$(queue_files mess | wc -l)
+cp "$KD/sel1.rsa" "$T/rsa.good"
+chmod 600 "$KD/sel1.rsa"; echo 'garbage' > "$KD/sel1.rsa"
+check_exit "a key the library cannot use: 82" 82 dks "$T/m"
+grep -q '^ZDKIM signing failed (#4.3.0)$' "$T/fd6" && grep -q 'DKIM library' "$T/fd2" &&
+	ok "a broken key is temporary (Z), the library's reason on fd 2" || { notok "broken key: Z"; cat "$T/fd6" "$T/fd2"; }
+cp "$T/rsa.good" "$KD/sel1.rsa"; chmod 400 "$KD/sel1.rsa"
+if [ "$QIDS" = system ]; then
+	chmod 000 "$KD/sel1.ed25519"
+	check_exit "a key qmailk cannot read: 55" 55 dks "$T/m"
+	chmod 400 "$KD/sel1.ed25519"
+fi
+[ "$(queue_files mess | wc -l)" = "$qn" ] && ok "nothing queued unsigned after a key problem" ||
+	notok "nothing queued unsigned after a key problem"
 
 # ---- qmail-smtpd under tcpserver, RELAYCLIENT set: local and remote
 echo "far.example:127.0.0.1:$RPORT" > "$QHOME/control/smtproutes"
