@@ -15,10 +15,11 @@
 . "$QSRC/tests/lib-smtpd.sh"
 
 SPORT=24700	# qmail-smtpd with RELAYCLIENT
-RPORT=24701	# the far side of qmail-remote
+RPORT=24701	# the far side of qmail-remote: the Python receiver
+KPORT=24702	# and Postfix's smtp-sink
 PY=/usr/bin/python3	# Debian's, with python3-dkim
 T=$TESTTMP/dksign
-RPID=
+RPID= KPID=
 if ! $PY -c 'import dkim, nacl' 2>/dev/null; then
 	skip "dkim_sign: python3-dkim or python3-nacl is not installed (tools/deps.sh)"
 	exit 0
@@ -26,7 +27,7 @@ fi
 for t in tcpserver mlist; do
 	command -v $t >/dev/null || { skip "dkim_sign: $t is not installed"; exit 0; }
 done
-trap 'stop_srv; send_stop; [ -n "$RPID" ] && kill $RPID 2>/dev/null' EXIT
+trap 'stop_srv; send_stop; kill $RPID $KPID 2>/dev/null' EXIT
 rm -rf "$T"; mkdir -p "$T"; chmod 755 "$T"
 
 chain_setup
@@ -36,41 +37,8 @@ echo test.example > "$QHOME/control/rcpthosts"
 B=$CH/bob/Maildir
 DKS=$QHOME/bin/qmail-dksign
 
-# verify RECORDS FILE [wire]: one line per signature, top down:
-# "ALG d=DOMAIN pass|fail"; the file as delivered (LF ends, made CR LF as
-# qmail-remote sends it) or, with wire, as a receiver got it in DATA
-cat > "$T/verify.py" <<'EOF'
-import dkim, re, sys
-recs = {}
-for line in open(sys.argv[1]):
-    m = re.match(r'(\S+)\s+IN\s+TXT\s+(.*)$', line.strip())
-    if m:
-        recs[m.group(1).rstrip('.').lower()] = \
-            ''.join(re.findall(r'"([^"]*)"', m.group(2))).encode()
-msg = open(sys.argv[2], 'rb').read()
-if len(sys.argv) > 3:
-    msg = msg[:-3] if msg.endswith(b'\r\n.\r\n') else msg
-    msg = b'\r\n'.join(l[1:] if l.startswith(b'.') else l
-                       for l in msg.split(b'\r\n'))
-else:
-    msg = msg.replace(b'\n', b'\r\n')
-def dnsfunc(name, timeout=5):
-    return recs.get(name.decode().rstrip('.').lower())
-head = msg.split(b'\r\n\r\n', 1)[0]
-sigs = re.findall(rb'(?im)^DKIM-Signature:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)', head)
-for i, s in enumerate(sigs):
-    s = re.sub(rb'\s', b'', s)
-    a = re.search(rb'(?:^|;)a=([^;]*)', s).group(1).decode()
-    d = re.search(rb'(?:^|;)d=([^;]*)', s).group(1).decode()
-    h = re.search(rb'(?:^|;)h=([^;]*)', s).group(1).decode().lower()
-    try:
-        ok = dkim.DKIM(msg).verify(idx=i, dnsfunc=dnsfunc)
-    except dkim.DKIMException:
-        ok = False
-    print(a, 'd=' + d, 'pass' if ok else 'fail', 'from-oversigned'
-          if h.split(':').count('from') >= 2 else 'from-once')
-EOF
-verify() { $PY "$T/verify.py" "$@" 2>&1; }
+# verify RECORDS FILE [wire]: tests/lib-dkim-verify.py
+verify() { $PY "$QSRC/tests/lib-dkim-verify.py" "$@" 2>&1; }
 
 # last_mail DIR: the newest message file in the Maildir DIR
 last_mail() { ls -t "$1"/new/* 2>/dev/null | head -1; }
@@ -316,6 +284,28 @@ if [ -n "$f" ]; then
 		ok "relayed copy with a changed body fails" || { notok "relayed copy changed: fails"; cat "$T/v10"; }
 else
 	notok "relayed by qmail-remote: arrives"; tail "$SLOG"
+fi
+
+# ---- and to Postfix's smtp-sink, which dumps each message to a file
+if [ -x /usr/sbin/smtp-sink ]; then
+	echo "sink.example:127.0.0.1:$KPORT" >> "$QHOME/control/smtproutes"
+	rm -rf "$T/sink"; mkdir -p "$T/sink"; chmod 777 "$T/sink"
+	su=; [ "$(id -u)" = 0 ] && su="-u nobody"
+	/usr/sbin/smtp-sink $su -d "$T/sink/%M." 127.0.0.1:$KPORT 10 > "$T/sink.out" 2>&1 &
+	KPID=$!
+	sleep 0.5
+	printf 'From: alice@test.example\nTo: y@sink.example\nSubject: to the sink\n\nsunk\n' |
+	    env QMAILQUEUE="$DKS" QMAILUSER=alice QMAILHOST=test.example QMAILNAME= \
+	    qmail-inject -falice@test.example y@sink.example
+	i=0; while ! ls "$T/sink"/* > /dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.3
+	f=$(ls "$T/sink"/* 2>/dev/null | head -1)
+	verify "$T/records" "$f" > "$T/v11"
+	[ -n "$f" ] && [ "$(cut -d' ' -f1-3 "$T/v11" | tr '\n' ' ')" = "rsa-sha256 d=test.example pass ed25519-sha256 d=test.example pass " ] &&
+		ok "relayed to Postfix's smtp-sink: arrives signed, both verify" || { notok "smtp-sink copy verifies"; cat "$T/v11"; tail -3 "$SLOG"; }
+	kill $KPID 2>/dev/null; wait $KPID 2>/dev/null
+else
+	skip "smtp-sink: postfix is not installed"
 fi
 
 # ---- opendkim-testmsg against the records on a DNS server (namespaces)
