@@ -37,7 +37,7 @@
 const char prog[] = "qmail-dkimkey";
 
 #define KEY_MAX		65536
-#define TXT_CHUNK	255	/* bytes in one DNS character-string (RFC 1035 3.3) */
+#define TXT_CHUNK	255	/* bytes in a character-string: RFC 1035 3.3 */
 
 static const char usage[] =
     "usage: qmail-dkimkey [-e] [-b bits] [-o file] domain [selector]";
@@ -271,7 +271,7 @@ main(int argc, char **argv)
 	if (argc - i < 1 || argc - i > 2)
 		die_perm(usage);
 	if (bits < 1024 || bits > 8192)
-		die_perm("RSA key bits must be 1024 to 8192 (2048 is the default)");
+		die_perm("RSA keys have 1024 to 8192 bits (default 2048)");
 	if (sa_copys(&dom, argv[i]) == -1)
 		fail_nomem();
 	if ((dom.len = dksign_domain(dom.s, dom.len)) == 0)
@@ -301,7 +301,8 @@ main(int argc, char **argv)
 	else if (r == 0 || sel.len == 0)
 		default_selector(&sel);
 	/* the ed25519 key's selector is SELECTOR-ed (qmail-dksign.8) */
-	if (!dksign_selector(sel.s, sel.len) || sel.len > DKSIGN_SELECTOR_MAX - 3)
+	if (!dksign_selector(sel.s, sel.len) ||
+	    sel.len > DKSIGN_SELECTOR_MAX - 3)
 		die_perm("not a selector: ", sa_str(&sel) ? sel.s : "");
 	if (sa_str(&sel) == NULL)
 		fail_nomem();
@@ -319,7 +320,7 @@ main(int argc, char **argv)
 			k = generate(i, (int)bits);
 			pem(&key, k);
 			if (!put_new(dir.s, key.s, key.len, 0400)) {
-				EVP_PKEY_free(k);	/* made meanwhile: use it */
+				EVP_PKEY_free(k);	/* made meanwhile */
 				k = load(dir.s);
 			}
 			memset(key.s, 0, key.cap);
@@ -339,7 +340,8 @@ main(int argc, char **argv)
 		if ((fd = open(outfile, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_NOFOLLOW, 0644)) == -1)
 			die_temp_sys("unable to create ", outfile);
-		if (fchmod(fd, 0644) == -1 || io_writeall(fd, out.s, out.len) == -1 || fsync(fd) == -1 ||
+		if (fchmod(fd, 0644) == -1 ||
+		    io_writeall(fd, out.s, out.len) == -1 || fsync(fd) == -1 ||
 		    close(fd) == -1)
 			die_temp_sys("unable to write ", outfile);
 	}

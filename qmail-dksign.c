@@ -396,13 +396,13 @@ find_keys(struct signer *s, const struct sa *domain)
 	for (;;) {
 		if (load_keys(s, &d))
 			break;
-		i = byte_chr(d.s, d.len, '.');
-		if (byte_chr(d.s + i + 1, d.len - i - 1, '.') == d.len - i - 1) {
+		i = byte_chr(d.s, d.len, '.') + 1;	/* the parent */
+		if (byte_chr(d.s + i, d.len - i, '.') == d.len - i) {
 			sa_free(&d);
-			return 0;
+			return 0;	/* down to one label */
 		}
-		memmove(d.s, d.s + i + 1, d.len - i - 1);
-		d.len -= i + 1;
+		memmove(d.s, d.s + i, d.len - i);
+		d.len -= i;
 	}
 	sa_free(&d);
 	return 1;

@@ -41,7 +41,7 @@ size_t	 dksign_domain(char *, size_t);
 int	 dksign_selector(const char *, size_t);
 
 struct dksign_hdr {
-	struct sa	 fields;	/* field\0field\0... with LF line ends */
+	struct sa	 fields;	/* field\0field\0..., LF line ends */
 	size_t		 nfields;
 	size_t		 used;		/* bytes of the section */
 	int		 toobig;

@@ -26,7 +26,7 @@ test_domain_canonical(void)
 	CHECK(dom("Mail.Example.COM", "mail.example.com"));
 	CHECK(dom("example.com.", "example.com"));
 	CHECK(dom("a-b.x1.example", "a-b.x1.example"));
-	CHECK(dom("1.2.3.4", "1.2.3.4"));	/* digits are LDH; no key dir for it */
+	CHECK(dom("1.2.3.4", "1.2.3.4"));	/* LDH; no key dir for it */
 }
 
 static void
@@ -69,7 +69,7 @@ test_domain_lengths(void)
 	b[253] = 'a', b[254] = '\0';
 	CHECK(dksign_domain(b, 254) == 0);	/* over 253 */
 	b[253] = '.';
-	CHECK(dksign_domain(b, 254) == 253);	/* the final dot does not count */
+	CHECK(dksign_domain(b, 254) == 253);	/* the final dot is free */
 }
 
 static void
@@ -84,7 +84,8 @@ test_selector(void)
 	CHECK(!dksign_selector(".a", 2));
 	CHECK(!dksign_selector("a.", 2));
 	CHECK(!dksign_selector("a b", 3));
-	CHECK(!dksign_selector("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64));
+	CHECK(!dksign_selector("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64));
 }
 
 /* the section of in, fed in chunks of step bytes (0: all at once) */
