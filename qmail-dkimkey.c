@@ -60,20 +60,25 @@ mine(void)
 	return conf_single || geteuid() == uid_dkim;
 }
 
-/* a directory of ours: made if missing, mode 0700, owned by qmailk */
+/*
+ * A directory of ours: made if missing, mode 0700, owned by qmailk.
+ * Opened without following a symbolic link and changed through that
+ * descriptor: qmailk can write control/dkim, and root must not be led
+ * to give it some other file.
+ */
 static void
 mkdir_dkim(const char *dir)
 {
-	struct stat st;
+	int fd;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		die_temp_sys("unable to create ", dir);
-	if (lstat(dir, &st) == -1)
-		die_temp_sys("unable to stat ", dir);
-	if (!S_ISDIR(st.st_mode))
-		die_temp(dir, " is not a directory");
-	if (!mine() && chown(dir, uid_dkim, gid_qmail) == -1)
-		die_temp_sys("unable to chown ", dir);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
+		die_temp_sys("unable to open the directory ", dir);
+	if ((!mine() && fchown(fd, uid_dkim, gid_qmail) == -1) ||
+	    fchmod(fd, 0700) == -1)
+		die_temp_sys("unable to set the owner and mode of ", dir);
+	close(fd);
 }
 
 /*

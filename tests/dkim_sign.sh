@@ -89,6 +89,15 @@ qmail-dkimkey other.example > "$T/other.rec" 2>&1 &&
 	[ ! -e "$QHOME/control/dkim/other.example/s$(date -u +%Y%m).ed25519" ] &&
 	ok "default selector s$(date -u +%Y%m); rsa only without -e" || { notok "default selector"; cat "$T/other.rec"; }
 cat "$T/other.rec" >> "$T/records"
+if [ "$QIDS" = system ]; then
+	mkdir -p "$T/target"; ln -s "$T/target" "$QHOME/control/dkim/evil.example"
+	qmail-dkimkey evil.example > /dev/null 2>&1
+	r=$?
+	[ $r = 111 ] && [ "$(stat -c %U "$T/target")" = root ] && [ -z "$(ls "$T/target")" ] &&
+		ok "qmail-dkimkey follows no symbolic link for a domain directory" ||
+		notok "qmail-dkimkey and a symbolic link (exit $r, owner $(stat -c %U "$T/target"))"
+	rm -f "$QHOME/control/dkim/evil.example"
+fi
 
 chain_start
 
