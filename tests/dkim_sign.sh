@@ -302,12 +302,15 @@ if [ -x /usr/sbin/smtp-sink ]; then
 	su=; [ "$(id -u)" = 0 ] && su="-u nobody"
 	/usr/sbin/smtp-sink $su -d "$T/sink/%M." 127.0.0.1:$KPORT 10 > "$T/sink.out" 2>&1 &
 	KPID=$!
-	sleep 0.5
+	i=0
+	until $PY -c "import socket; socket.create_connection(('127.0.0.1', $KPORT), 1).close()" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1
+	done
 	printf 'From: alice@test.example\nTo: y@sink.example\nSubject: to the sink\n\nsunk\n' |
 	    env QMAILQUEUE="$DKS" QMAILUSER=alice QMAILHOST=test.example QMAILNAME= \
 	    qmail-inject -falice@test.example y@sink.example
-	i=0; while ! ls "$T/sink"/* > /dev/null 2>&1 && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.3
+	# the dump is complete once qmail-remote has its answer
+	wait_log 'success: 127.0.0.1_accepted_message./Remote_host_said:_250_2.0.0' 15
 	f=$(ls "$T/sink"/* 2>/dev/null | head -1)
 	verify "$T/records" "$f" > "$T/v11"
 	[ -n "$f" ] && [ "$(cut -d' ' -f1-3 "$T/v11" | tr '\n' ' ')" = "rsa-sha256 d=test.example pass ed25519-sha256 d=test.example pass " ] &&
