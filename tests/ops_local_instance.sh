@@ -128,6 +128,26 @@ PY
 [ ! -s "$TESTTMP/received" ] &&
 	ok "local instance: the Received lines say ESMTPS/ESMTPSA, the cipher and the user" ||
 	{ notok "local instance: the Received lines say ESMTPS/ESMTPSA, the cipher and the user"; sed 's/^/    /' "$TESTTMP/received"; }
+# DKIM: the submitted message is signed, and python3-dkim (Debian's
+# python3) verifies it against the records make local saved
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null; then
+	[ -s "$L/dkim-example.test.txt" ] &&
+		ok "local instance: the DKIM records are in local/dkim-example.test.txt" ||
+		notok "local instance: the DKIM records are in local/dkim-example.test.txt"
+	f=$(grep -l "^Subject: via submission $$\$" "$L"/Maildir/new/* 2>/dev/null | head -1)
+	/usr/bin/python3 "$S/tests/lib-dkim-verify.py" "$L/dkim-example.test.txt" "${f:-/dev/null}" \
+	    > "$TESTTMP/dkimv" 2>&1
+	grep -q '^rsa-sha256 d=example.test pass' "$TESTTMP/dkimv" &&
+	    grep -q '^ed25519-sha256 d=example.test pass' "$TESTTMP/dkimv" &&
+		ok "local instance: the submitted message's DKIM signatures verify (python3-dkim)" ||
+		{ notok "local instance: the submitted message's DKIM signatures verify (python3-dkim)"; sed 's/^/    /' "$TESTTMP/dkimv"; }
+	f=$(grep -l "^Subject: via starttls $$\$" "$L"/Maildir/new/* 2>/dev/null | head -1)
+	[ -n "$f" ] && ! grep -qi '^DKIM-Signature:' "$f" &&
+		ok "local instance: unauthenticated mail on the SMTP port is not signed" ||
+		notok "local instance: unauthenticated mail on the SMTP port is not signed"
+else
+	skip "local instance: DKIM check: Debian's python3-dkim and python3-nacl are not installed"
+fi
 
 if li start > "$TESTTMP/li2.out" 2>&1 && grep -q "already running" "$TESTTMP/li2.out"; then
 	ok "local instance: a second start reuses the running instance"

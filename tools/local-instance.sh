@@ -20,6 +20,12 @@
 #           (kept once made).  Submission account: the invoking user, with
 #           a random password in ./local/submission.pass (mode 600),
 #           set with qmail-passwd (kept once made).
+#           DKIM: a key pair (RSA 2048 and ed25519) for each local domain
+#           with a dot, made with qmail-dkimkey (kept once made); the TXT
+#           records to publish in ./local/dkim-DOMAIN.txt.  Mail submitted
+#           on the submission port, and mail sent with ./local/bin/sendmail
+#           (home/bin/sendmail with QMAILQUEUE set to qmail-dksign), is
+#           signed.
 #   stop    stop everything start started, and wait until it is gone.
 #   status  what is running, and the queue.
 #
@@ -157,6 +163,7 @@ configure() {
 		echo "$L/Maildir/" > "$H/alias/$f" && chmod 644 "$H/alias/$f"
 	done
 	tls_setup
+	dkim_setup
 }
 
 # A self-signed certificate (key and certificate in one file, readable by
@@ -188,6 +195,23 @@ tls_setup() {
 	fi
 }
 
+# DKIM keys for the local domains (qmail-dkimkey keeps a key that exists
+# and prints its records again), and local/bin/sendmail, which signs
+dkim_setup() {
+	[ -x "$H/bin/qmail-dkimkey" ] && [ -x "$H/bin/qmail-dksign" ] || return 0
+	for dom in $DOMAINS; do
+		case $dom in *.*) ;; *) continue ;; esac
+		"$H/bin/qmail-dkimkey" -e -o "$L/dkim-$dom.txt" "$dom" \
+		    > "$L/log/dkimkey" 2>&1 ||
+			die "qmail-dkimkey $dom failed (see $L/log/dkimkey)"
+	done
+	mkdir -p "$L/bin"
+	printf '#!/bin/sh\n# sendmail that DKIM-signs (make local)\nQMAILQUEUE=%s\nexport QMAILQUEUE\nexec %s "$@"\n' \
+	    "$H/bin/qmail-dksign" "$H/bin/sendmail" > "$L/bin/sendmail.new" &&
+	    chmod 755 "$L/bin/sendmail.new" && mv -f "$L/bin/sendmail.new" "$L/bin/sendmail" ||
+		die "cannot write $L/bin/sendmail"
+}
+
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # service NAME RUNSCRIPT: a daemontools service directory with a multilog
@@ -212,7 +236,9 @@ smtp_services() {
 	if [ -x "$H/bin/qmail-tlsd" ] && [ -s "$H/control/servercert.pem" ]; then
 		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-tlsd $H/bin/qmail-smtpd"
 		echo "qmail-smtps $SMTPS_PORT $H/bin/qmail-tlsd -i $auth"
-		echo "qmail-submission $SUB_PORT env UCSPITLS=! $H/bin/qmail-tlsd $auth"
+		sign=
+		[ -x "$H/bin/qmail-dksign" ] && sign=QMAILQUEUE=$H/bin/qmail-dksign
+		echo "qmail-submission $SUB_PORT env UCSPITLS=! $sign $H/bin/qmail-tlsd $auth"
 	else
 		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-smtpd"
 	fi
@@ -307,6 +333,8 @@ Submit with TLS and a password (user $me, password in $L/submission.pass):
   swaks --server $IP:$SUB_PORT --tls --auth PLAIN --auth-user $me --auth-password "\$(cat $L/submission.pass)" --from $me@$dom --to you@$dom
   swaks --server $IP:$SMTPS_PORT --tlsc --auth LOGIN --auth-user $me --auth-password "\$(cat $L/submission.pass)" --to you@$dom
   swaks --server $IP:$SMTP_PORT --tls --to you@$dom
+DKIM: mail through submission and $L/bin/sendmail is signed; publish
+  $(ls "$L"/dkim-*.txt 2>/dev/null | tr '\n' ' ')
 EOF
 	else
 		echo "  (no TLS: openssl or qmail-tlsd is missing)"
