@@ -3,9 +3,9 @@
 # --tls, openssl s_client -starttls smtp, smtplib starttls()+login() and
 # SMTP_SSL (implicit TLS); plaintext injected after STARTTLS, a second
 # STARTTLS, the EHLO state after TLS, the Received line, UCSPITLS=!.
-# The server is qmail-tlsd when it is built, and always the small Python
-# stand-in tests/lib-ucspitls.py (the interface itself).  Ports 24666-24669
-# and 24656-24659 are not used: 24666-24669 only.
+# The server is qmail-tlsd, and the small Python stand-in
+# tests/lib-ucspitls.py (the interface itself, as sslserver -n or s6-tlsd
+# would show it).  Ports 24660-24669.
 . "$QSRC/tests/lib.sh"
 . "$QSRC/tests/lib-smtpd.sh"
 trap stop_srv EXIT
@@ -13,29 +13,14 @@ reset_home
 echo test.example > "$QHOME/control/rcpthosts"
 T=$TESTTMP/out.tls
 C=$TESTTMP/ca
-if [ -f "$QSRC/tests/lib-tls.sh" ]; then
-	. "$QSRC/tests/lib-tls.sh"
-else
-	tls_ca() {
-		mkdir -p "$1"
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		    -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 -subj "/CN=qmail test CA" \
-		    >/dev/null 2>&1
-	}
-	tls_cert() {
-		_d=$1 _n=$2; shift 2
-		_san=DNS:$_n; for _s in "$@"; do _san="$_san,$_s"; done
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		    -keyout "$_d/$_n.key" -out "$_d/$_n.csr" -subj "/CN=$_n" >/dev/null 2>&1
-		printf 'subjectAltName=%s\n' "$_san" > "$_d/$_n.ext"
-		openssl x509 -req -in "$_d/$_n.csr" -CA "$_d/ca.pem" -CAkey "$_d/ca.key" \
-		    -CAcreateserial -days 2 -extfile "$_d/$_n.ext" -out "$_d/$_n.crt" >/dev/null 2>&1
-		cat "$_d/$_n.key" "$_d/$_n.crt" > "$_d/$_n.pem"
-	}
-fi
-tls_ca "$C" && tls_cert "$C" mx.test.example IP:127.0.0.1
-if [ ! -s "$C/mx.test.example.pem" ]; then notok "test CA and certificate"; exit 1; fi
+. "$QSRC/tests/lib-tls.sh"
+tls_ca "$C" && tls_cert "$C" mx.test.example mx.test.example 127.0.0.1 ||
+	{ notok "test CA and certificate"; cat "$C/openssl.log"; exit 1; }
 chmod 755 "$C"; chmod 644 "$C/mx.test.example.pem"	# the stand-in runs as qmaild
+# qmail-tlsd's key: control/servercert.pem, qmailt's alone
+CERT=$QHOME/control/servercert.pem
+cp "$C/mx.test.example.pem" "$CERT" && chmod 400 "$CERT"
+[ "$QIDS" = system ] && chown qmailt "$CERT"
 printf 'secret\n' | qmail-passwd alice > /dev/null 2>&1
 CPW=$QHOME/bin/qmail-checkpw
 
@@ -115,11 +100,29 @@ elif mode == 'garbage':
 EOPY
 tc() { python3 "$TESTTMP/tlsclient.py" "$1" "$2" "$C/ca.pem"; }
 
-run_suite() {	# run_suite WHAT WRAP...: the tests behind one UCSPI-TLS server
-	_w=$1; shift
+# qmail-tlsd starts as root (for the key) and drops to $UID/$GID, which
+# envuidgid sets, as the service run files do; the stand-in runs as qmaild
+ENVU=
+[ "$QIDS" = system ] && ENVU="envuidgid qmaild"
+tlsd_srv() {	# PORT PROG...: like start_srv, without -u/-g
+	_port=$1; shift
+	: > "$TESTTMP/srv.$_port.log"
+	$ENVU tcpserver -v -RH -l mx.test.example 127.0.0.1 "$_port" "$@" \
+	    2>> "$TESTTMP/srv.$_port.log" &
+	SRV_PIDS="$SRV_PIDS $!"
+	_i=0
+	while ! grep -q 'status:' "$TESTTMP/srv.$_port.log" 2>/dev/null; do
+		_i=$((_i + 1)); [ $_i -gt 100 ] && { notok "tcpserver on $_port started"; return 1; }
+		sleep 0.05
+	done
+}
+ucspi_srv() { _port=$1; shift; start_srv "$_port" -- "$@"; }
+
+run_suite() {	# run_suite WHAT STARTER P PR PI WRAP...: the tests behind one UCSPI-TLS server
+	_w=$1 _srv=$2; shift 2
 	P=$1 PR=$2 PI=$3; shift 3
-	start_srv $P -- "$@" qmail-smtpd test.example "$CPW" /bin/true || return 1
-	start_srv $PR -- "$@" env UCSPITLS=! qmail-smtpd test.example "$CPW" /bin/true || return 1
+	$_srv $P "$@" qmail-smtpd test.example "$CPW" /bin/true || return 1
+	$_srv $PR "$@" env UCSPITLS=! qmail-smtpd test.example "$CPW" /bin/true || return 1
 
 	printf 'EHLO c\r\nAUTH PLAIN %s\r\nQUIT\r\n' "$(printf '\0alice\0secret' | base64 -w0)" | chat $P > $T
 	expect "$_w: EHLO offers STARTTLS" '^250-STARTTLS' $T
@@ -177,7 +180,7 @@ run_suite() {	# run_suite WHAT WRAP...: the tests behind one UCSPI-TLS server
 	expect "$_w: UCSPITLS=!: MAIL before TLS gets 530 5.7.0" '^530 5.7.0 Must issue a STARTTLS command first' $T
 
 	if [ -n "$PI" ]; then
-		start_srv $PI -- $IMPLICIT qmail-smtpd test.example "$CPW" /bin/true || return 1
+		$_srv $PI $IMPLICIT qmail-smtpd test.example "$CPW" /bin/true || return 1
 		rec_clear
 		tc ssl $PI > $T 2>&1
 		expect "$_w: implicit TLS (SMTP_SSL): AUTH offered, no STARTTLS" '^after ([a-z0-9-]+ )*auth' $T
@@ -191,10 +194,6 @@ run_suite() {	# run_suite WHAT WRAP...: the tests behind one UCSPI-TLS server
 
 U=$QSRC/tests/lib-ucspitls.py
 IMPLICIT="python3 $U -i $C/mx.test.example.pem"
-run_suite ucspi-tls-stand-in 24666 24667 24668 python3 "$U" "$C/mx.test.example.pem"
-
-if [ -x "$QHOME/bin/qmail-tlsd" ]; then
-	skip "qmail-tlsd: not wired into this test yet"
-else
-	skip "qmail-tlsd: not built in this tree"
-fi
+run_suite ucspi-tls-stand-in ucspi_srv 24666 24667 24668 python3 "$U" "$C/mx.test.example.pem"
+IMPLICIT="qmail-tlsd -i"
+run_suite qmail-tlsd tlsd_srv 24660 24661 24662 qmail-tlsd
