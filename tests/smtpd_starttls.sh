@@ -86,6 +86,24 @@ elif mode.startswith('inject'):
     print('again', lines(tf))
     t.sendall(b'QUIT\r\n')
     print('quit', lines(tf))
+elif mode == 'forget':
+    # AUTH in clear (loopback switch), then STARTTLS: the AUTH is forgotten
+    import base64
+    raw = socket.create_connection(('127.0.0.1', port), timeout=20)
+    f = raw.makefile('rb')
+    lines(f)
+    good = base64.b64encode(b'\0alice\0secret')
+    for c in (b'EHLO c', b'AUTH PLAIN ' + good, b'STARTTLS'):
+        raw.sendall(c + b'\r\n')
+        print('plain', lines(f)[-1])
+    t = ctx.wrap_socket(raw)
+    tf = t.makefile('rb')
+    for c in (b'EHLO c', b'MAIL FROM:<alice@test.example>',
+              b'RCPT TO:<u@elsewhere.example>', b'RSET', b'AUTH PLAIN ' + good,
+              b'MAIL FROM:<alice@test.example>', b'RCPT TO:<u@elsewhere.example>',
+              b'QUIT'):
+        t.sendall(c + b'\r\n')
+        print('tls', c.split(b' ')[0].decode(), lines(tf)[-1])
 elif mode == 'garbage':
     raw = socket.create_connection(('127.0.0.1', port), timeout=20)
     f = raw.makefile('rb')
@@ -118,9 +136,9 @@ tlsd_srv() {	# PORT PROG...: like start_srv, without -u/-g
 }
 ucspi_srv() { _port=$1; shift; start_srv "$_port" -- "$@"; }
 
-run_suite() {	# run_suite WHAT STARTER P PR PI WRAP...: the tests behind one UCSPI-TLS server
+run_suite() {	# run_suite WHAT STARTER P PR PI PF WRAP...: the tests behind one UCSPI-TLS server
 	_w=$1 _srv=$2; shift 2
-	P=$1 PR=$2 PI=$3; shift 3
+	P=$1 PR=$2 PI=$3 PF=$4; shift 4
 	$_srv $P "$@" qmail-smtpd test.example "$CPW" /bin/true || return 1
 	$_srv $PR "$@" env UCSPITLS=! qmail-smtpd test.example "$CPW" /bin/true || return 1
 
@@ -179,6 +197,13 @@ run_suite() {	# run_suite WHAT STARTER P PR PI WRAP...: the tests behind one UCS
 	printf 'EHLO c\r\nMAIL FROM:<a@x.example>\r\nQUIT\r\n' | chat $PR > $T
 	expect "$_w: UCSPITLS=!: MAIL before TLS gets 530 5.7.0" '^530 5.7.0 Must issue a STARTTLS command first' $T
 
+	$_srv $PF "$@" env SMTPAUTHPLAINTEXT=1 qmail-smtpd test.example "$CPW" /bin/true || return 1
+	tc forget $PF > $T 2>&1
+	expect "$_w: AUTH in clear on loopback (SMTPAUTHPLAINTEXT): 235" '^plain 235 2.7.0' $T
+	expect "$_w: after STARTTLS the AUTH is forgotten: no relaying" '^tls RCPT 553 5.7.1' $T
+	expect "  ... and AUTH may be given again" '^tls AUTH 235 2.7.0' $T
+	expect "  ... then relaying is allowed" '^tls RCPT 250 2.1.5' $T
+
 	if [ -n "$PI" ]; then
 		$_srv $PI $IMPLICIT qmail-smtpd test.example "$CPW" /bin/true || return 1
 		rec_clear
@@ -194,6 +219,6 @@ run_suite() {	# run_suite WHAT STARTER P PR PI WRAP...: the tests behind one UCS
 
 U=$QSRC/tests/lib-ucspitls.py
 IMPLICIT="python3 $U -i $C/mx.test.example.pem"
-run_suite ucspi-tls-stand-in ucspi_srv 24666 24667 24668 python3 "$U" "$C/mx.test.example.pem"
+run_suite ucspi-tls-stand-in ucspi_srv 24666 24667 24668 24669 python3 "$U" "$C/mx.test.example.pem"
 IMPLICIT="qmail-tlsd -i"
-run_suite qmail-tlsd tlsd_srv 24660 24661 24662 qmail-tlsd
+run_suite qmail-tlsd tlsd_srv 24660 24661 24662 24663 qmail-tlsd
