@@ -82,6 +82,7 @@ exec "$QQREC"
 EOQ
 chmod 755 "$TESTTMP/qqauth"
 printf '#!/bin/sh\nexit 111\n' > "$TESTTMP/cp111"; chmod 755 "$TESTTMP/cp111"
+printf '#!/bin/sh\nsleep 7777\nexit 0\n' > "$TESTTMP/cpslow"; chmod 755 "$TESTTMP/cpslow"
 export QMAILQUEUE="$TESTTMP/qqauth"
 CPW=$QHOME/bin/qmail-checkpw
 P=24660 PN=24661 PR=24662 PB=24663 PT=24664 PX=24665
@@ -91,9 +92,16 @@ start_srv $PR -- env SMTPAUTHPLAINTEXT=1 UCSPITLS=! qmail-smtpd test.example "$C
 start_srv $PB -- env SMTPAUTHPLAINTEXT=1 SMTPAUTHSENDER=1 SMTPAUTHUSER=evil qmail-smtpd test.example "$CPW" /bin/true || exit 1
 start_srv $PT -- env SMTPAUTHPLAINTEXT=1 qmail-smtpd test.example "$TESTTMP/cp111" /bin/true || exit 1
 start_srv $PX -- env SMTPAUTHPLAINTEXT=1 qmail-smtpd || exit 1
+start_srv 24666 -- env SMTPAUTHPLAINTEXT=1 qmail-smtpd test.example "$TESTTMP/cpslow" /bin/true || exit 1
 
 b64() { printf "$1" | base64 -w0; }
 GOOD=$(b64 '\0alice\0secret') BAD=$(b64 '\0alice\0wrong')
+
+# a checkprogram that hangs is killed after 60 seconds (454), with what it
+# started; in the background while the rest runs
+SLOWT0=$(date +%s)
+printf 'EHLO c\r\nAUTH PLAIN %s\r\nNOOP\r\nQUIT\r\n' "$GOOD" | chat 24666 90 > "$T.slow" &
+SLOWPID=$!
 
 printf 'EHLO c\r\nQUIT\r\n' | chat $P > $T
 expect "EHLO offers AUTH PLAIN LOGIN on loopback with SMTPAUTHPLAINTEXT" '^250-AUTH PLAIN LOGIN' $T
@@ -218,3 +226,12 @@ expect "SMTPAUTHSENDER: no binding without AUTH" '^250 2.1.0' $T
 printf 'EHLO c\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nQUIT\r\n' "$GOOD" "$GOOD" "$GOOD" "$GOOD" | chat $PT > $T
 same "checkprogram exit 111: 454 4.7.0, not a failure" "$(grep -c '^454 4.7.0' $T)" 4
 expect "  ... the session goes on" '^221' $T
+
+wait $SLOWPID
+t=$(( $(date +%s) - SLOWT0 ))
+expect "a checkprogram that hangs: 454 4.7.0" '^454 4.7.0 temporary authentication failure' "$T.slow"
+expect "  ... and the session goes on" '^221 2.0.0' "$T.slow"
+if [ $t -ge 58 ] && [ $t -le 75 ]; then ok "  ... after about 60 seconds ($t s)"
+else notok "  ... after about 60 seconds ($t s)"; fi
+if pgrep -f "sleep 7777" > /dev/null; then notok "  ... what it started is killed too"
+else ok "  ... what it started is killed too"; fi
