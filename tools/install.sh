@@ -100,17 +100,20 @@ for f in man/*.[1-8]; do
 	else want "$dest" f "$r_owner" "$r_qmail" 644; fi
 done
 # boot examples and service templates name QMAILHOME, QMAILLUSER (the log
-# user), QMAILDUID (qmaild's uid) and NOFILESGID: fill them in.  A
-# single-user build changes no ids (and cannot: setgroups needs root), so
-# tcpserver's -u/-g and the loggers' setuidgid go.
+# user), QMAILDUSER (qmaild, for envuidgid), QMAILDUID (qmaild's uid) and
+# NOFILESGID: fill them in.  A single-user build changes no ids (and
+# cannot: setgroups needs root), so tcpserver's -u/-g, envuidgid and the
+# loggers' setuidgid go.
 single=
-[ "$ids" = single ] && single='s/ -u QMAILDUID -g NOFILESGID / /; s/setuidgid QMAILLUSER //'
+[ "$ids" = single ] &&
+	single='s/ -u QMAILDUID -g NOFILESGID / /; s/setuidgid QMAILLUSER //; s/envuidgid QMAILDUSER //'
 for f in boot/* service/*/run service/*/log/run; do
 	[ -f "$f" ] || continue
 	dest="$home/$f"
 	if [ "$mode" = setup ]; then
 		mkdir -p "$(dirname "$dest")"
 		sed -e "$single" -e "s|QMAILHOME|$home|g" -e "s|QMAILLUSER|$r_log|g" \
+		    -e "s|QMAILDUSER|$r_daemon|g" \
 		    -e "s|QMAILDUID|$(id -u "$r_daemon")|g" \
 		    -e "s|NOFILESGID|$(getent group "$r_nofiles" | cut -d: -f3)|g" \
 		    "$f" > "$f.filled.$$" &&
