@@ -206,6 +206,9 @@ if [ $t -ge 5 ] && [ $t -le 15 ]; then ok "  ... answered slowly, in bounded tim
 else notok "  ... answered slowly, in bounded time ($t s, want 5-15)"; fi
 printf 'EHLO c\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nQUIT\r\n' "$BAD" "$GOOD" | chat $P > $T
 expect "a failure, then the right password: 235" '^235 2.7.0' $T
+python3 -c 'import sys; sys.stdout.write("EHLO c\r\n" + "AUTH PLAIN !!!!\r\n" * 1000 + "QUIT\r\n")' | chat $P > $T
+same "1,000 lines of bad base64: 19 times 501" "$(grep -c '^501 5.5.2' $T)" 19
+expect "  ... then 421 too many errors" '^421 4.7.0 too many errors' $T
 
 # UCSPITLS=!: no AUTH or MAIL before TLS, even on loopback
 printf 'EHLO c\r\nAUTH PLAIN %s\r\nMAIL FROM:<a@x.example>\r\nQUIT\r\n' "$GOOD" | chat $PR > $T
