@@ -138,7 +138,7 @@ i=0
 while [ "$(ls "$MD/new" | wc -l)" -lt 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 same "interop TLS: Postfix's message is in the suite's Maildir" "$(ls "$MD/new" | wc -l)" 1
 f=$(ls "$MD/new"/* 2> /dev/null | head -1)
-if [ -n "$f" ] && grep -Eq "^  by mx\.test\.example with ESMTPS \(TLSv1\.[23] [A-Z0-9_-]+" "$f"; then
+if [ -n "$f" ] && grep -Eq "^  by mx\.test\.example with ESMTPS \(TLSv1\.[23] cipher [A-Z0-9_-]+" "$f"; then
 	ok "interop TLS: qmail-smtpd's Received line says ESMTPS and the cipher"
 else
 	notok "interop TLS: qmail-smtpd's Received line says ESMTPS and the cipher"

@@ -104,9 +104,9 @@ python3 - "$L/Maildir" "$$" "$u" > "$TESTTMP/received" 2>&1 <<'PY'
 import mailbox, re, sys
 d, tag, user = sys.argv[1:]
 want = {
-    'via starttls': rb'with ESMTPS \(TLSv1\.[23] [A-Z0-9_-]+',
-    'via smtps': rb'with ESMTPSA \(TLSv1\.[23] [A-Z0-9_-]+',
-    'via submission': rb'with ESMTPSA \(TLSv1\.[23] [A-Z0-9_-]+',
+    'via starttls': rb'with ESMTPS \(TLSv1\.[23] cipher [A-Z0-9_-]+',
+    'via smtps': rb'with ESMTPSA \(TLSv1\.[23] cipher [A-Z0-9_-]+',
+    'via submission': rb'with ESMTPSA \(TLSv1\.[23] cipher [A-Z0-9_-]+',
 }
 got = {}
 for m in mailbox.Maildir(d, create=False):
