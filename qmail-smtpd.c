@@ -72,6 +72,7 @@ static unsigned long nrcpts;
 static int tlsctl = -1, tlsrfd = -1, tlswfd = -1;
 static int tls;		/* TLS is on: SSL_PROTOCOL at start, or after STARTTLS */
 static int tlsreq;	/* UCSPITLS=!: no MAIL or AUTH before TLS */
+static int authreq;	/* SMTPAUTHREQUIRED: no MAIL before AUTH (port 587) */
 
 /* SMTP AUTH */
 static char **authargv;	/* checkprogram subprogram args, or NULL: no AUTH */
@@ -391,6 +392,10 @@ smtp_mail(void)
 
 	if (tlsreq && !tls) {
 		err("530", "5.7.0", "Must issue a STARTTLS command first");
+		return;
+	}
+	if (authreq && !authed) {	/* RFC 4954 6: 530 5.7.0 */
+		err("530", "5.7.0", "Authentication required (#5.7.0)");
 		return;
 	}
 	if (seenmail) {
@@ -1033,6 +1038,7 @@ setup_tls_auth(int argc, char **argv)
 			tlsctl = -1;	/* half a UCSPI-TLS server: no STARTTLS */
 	}
 	tlsreq = (e = env_get("UCSPITLS")) != NULL && str_equal(e, "!");
+	authreq = env_get("SMTPAUTHREQUIRED") != NULL;
 	/* only we say who authenticated; never a tcprules line */
 	if (env_unset("SMTPAUTHUSER") == -1)
 		die_nomem_smtp();

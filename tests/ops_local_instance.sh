@@ -70,6 +70,10 @@ swaks --server 127.0.0.1:21345 --auth PLAIN --auth-user "$u" --auth-password "$p
 grep -q ' 530 ' "$TESTTMP/swaks.notls" && ! grep -q ' 235 ' "$TESTTMP/swaks.notls" &&
 	ok "local instance: AUTH without TLS on submission is refused with 530" ||
 	{ notok "local instance: AUTH without TLS on submission is refused with 530"; tail -n 8 "$TESTTMP/swaks.notls" | sed 's/^/    /'; }
+swaks --server 127.0.0.1:21345 --tls --to you@example.test > "$TESTTMP/swaks.noauth" 2>&1
+grep -q '530 5.7.0 Authentication required' "$TESTTMP/swaks.noauth" && ! grep -q ' 250 .*ok [0-9]' "$TESTTMP/swaks.noauth" &&
+	ok "local instance: MAIL without AUTH on submission is refused with 530" ||
+	{ notok "local instance: MAIL without AUTH on submission is refused with 530"; tail -n 8 "$TESTTMP/swaks.noauth" | sed 's/^/    /'; }
 swaks --server 127.0.0.1:21345 --tls --auth PLAIN --auth-user "$u" --auth-password wrong$$ \
     --to you@example.test > "$TESTTMP/swaks.badpw" 2>&1
 grep -q '535 ' "$TESTTMP/swaks.badpw" && ! grep -q '^<~  *235' "$TESTTMP/swaks.badpw" &&

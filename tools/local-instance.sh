@@ -238,7 +238,7 @@ smtp_services() {
 		echo "qmail-smtps $SMTPS_PORT $H/bin/qmail-tlsd -i $auth"
 		sign=
 		[ -x "$H/bin/qmail-dksign" ] && sign=QMAILQUEUE=$H/bin/qmail-dksign
-		echo "qmail-submission $SUB_PORT env UCSPITLS=! $sign $H/bin/qmail-tlsd $auth"
+		echo "qmail-submission $SUB_PORT env UCSPITLS=! SMTPAUTHREQUIRED=1 $sign $H/bin/qmail-tlsd $auth"
 	else
 		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-smtpd"
 	fi
