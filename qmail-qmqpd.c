@@ -78,7 +78,7 @@ main(void)
 	else {
 		q = &m;
 		if (rcv_received(&hdr, "QMQP", peer.local, peer.remoteip,
-		    peer.remotehost, peer.remoteinfo, NULL) == -1)
+		    peer.remotehost, peer.remoteinfo, NULL, NULL) == -1)
 			_exit(1);
 		qq_put(&q->qq, hdr.s, hdr.len);
 	}

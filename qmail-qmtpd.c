@@ -91,7 +91,7 @@ package(void)
 	else {
 		q = &m;
 		if (rcv_received(&hdr, "QMTP", peer.local, peer.remoteip,
-		    peer.remotehost, peer.remoteinfo, NULL) == -1)
+		    peer.remotehost, peer.remoteinfo, NULL, NULL) == -1)
 			bye(1);
 		qq_put(&q->qq, hdr.s, hdr.len);
 	}

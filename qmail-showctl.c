@@ -9,6 +9,7 @@
  */
 #include <sys/stat.h>
 #include <dirent.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,11 @@ const char prog[] = "qmail-showctl";
  * first line, PRE value; its default is DEF, or control/me's value when ME
  * is set.  LST: one line per item, PRE item POST; DEF is the sentence for
  * an absent file.  The morercpthosts pair depends on rcpthosts and is
- * handled in main.
+ * handled in main.  KEY: a file holding a private key or certificates,
+ * never read here: PRE, then its owner and mode, and POST when group or
+ * others may read it.
  */
-enum kind { INT, STR, LST, MRH, MRHCDB };
+enum kind { INT, STR, LST, MRH, MRHCDB, KEY };
 struct ctl {
 	const char	*fn;
 	enum kind	 kind;
@@ -93,12 +96,20 @@ static const struct ctl ctls[] = {
  * qmail's qmail-showctl would.
  */
 static const struct ctl extras[] = {
+	{ "clientca.pem", KEY, 0, 0,
+	    "qmail-tlsd asks for client certificates and checks them against it", 0 },
 	{ "concurrencyincoming", INT, 0, "20",
 	    "Most incoming SMTP, QMTP or QMQP connections at once: ", "" },
 	{ "defaultdelivery", LST, 0, "", "Default delivery: ", "" },
+	{ "dkim", KEY, 0, 0,
+	    "qmail-dksign's signing keys, a directory for each domain",
+	    " (Oops! group or others can open it)" },
 	{ "moreipme", LST, 0, "", "Also my IP address: ", "." },
 	{ "mtasts", INT, 0, "1",
 	    "MTA-STS policies for remote delivery (0 off, 1 on): ", "" },
+	{ "servercert.pem", KEY, 0, 0,
+	    "qmail-tlsd's key and certificate chain",
+	    " (Oops! group or others can read the private key)" },
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
 	{ "tlscafile", STR, 0, "/etc/ssl/certs/ca-certificates.crt",
@@ -253,6 +264,36 @@ show_mrhcdb(void)
 		puts_("Modified recently enough; hopefully up to date.\n");
 }
 
+/* who may read a key file: its owner and mode, never its contents */
+static void
+show_key(const struct ctl *c)
+{
+	struct passwd *pw;
+	struct stat st;
+	char mode[8];
+
+	if (stat(cfn(c->fn), &st) == -1) {
+		oops();
+		return;
+	}
+	puts_(c->pre);
+	puts_(", owner ");
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		put_safe(pw->pw_name, str_len(pw->pw_name));
+	else
+		putulong((unsigned long)st.st_uid);
+	mode[0] = '0';
+	mode[1] = (char)('0' + ((st.st_mode >> 6) & 7));
+	mode[2] = (char)('0' + ((st.st_mode >> 3) & 7));
+	mode[3] = (char)('0' + (st.st_mode & 7));
+	mode[4] = 0;
+	puts_(", mode ");
+	puts_(mode);
+	if (c->post && (st.st_mode & 077))
+		puts_(c->post);
+	puts_(".\n");
+}
+
 static void
 show(const struct ctl *c)
 {
@@ -283,6 +324,9 @@ show(const struct ctl *c)
 		break;
 	case MRHCDB:
 		show_mrhcdb();
+		break;
+	case KEY:
+		show_key(c);
 		break;
 	}
 }

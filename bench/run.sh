@@ -3,9 +3,13 @@
 # (bench/README.md).  Run as root from the top of the tree:
 #     sh bench/run.sh            # N=2000 messages per run
 #     BENCH_N=5000 BENCH_CONC="1 10 50" sh bench/run.sh
-# Two workloads, each at every concurrency in BENCH_CONC:
+# Three workloads, each at every concurrency in BENCH_CONC:
 #   local  smtp-source -> SMTP server -> queue -> ~qmbench/Maildir/new
 #   relay  smtp-source -> SMTP server -> queue -> SMTP client -> smtp-sink
+#   tls    bench/tls-source.py (STARTTLS, then one message) -> SMTP server
+#          with TLS (the suite: qmail-tlsd in front of qmail-smtpd;
+#          Postfix: smtpd_tls_security_level=may, the same self-signed
+#          RSA-2048 certificate) -> queue -> ~qmbench/Maildir/new
 # The clock stops when the last message is in the Maildir or at the sink.
 # Printed per run: messages/s, CPU ms per message (the server's whole
 # process tree), disk writes, KiB written and flushes per message
@@ -28,6 +32,7 @@ U=${BENCH_USER:-qmbench}
 ONLY=${BENCH_ONLY:-}
 USERS=${BENCH_USERS:-}
 SUITE_SMTP=$P0 SINK=$((P0 + 1)) PF_SMTP=$((P0 + 2))
+SUITE_TLS=$((P0 + 3)) PF_TLS=$((P0 + 4))
 SIZE=2048
 
 die() { echo "bench: fatal: $*" >&2; exit 111; }
@@ -92,8 +97,22 @@ PY
 count_maildir() { find "$UH/Maildir/new" -type f | wc -l; }
 count_sink() { find "$B/sink" -type f | wc -l; }
 
-# run NAME COUNTER CONC RCPT: one smtp-source run to port $PORT, timed until
-# COUNTER reaches N; the server's process tree is $TREE
+# the self-signed certificate both MTAs use for the tls workload
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=bench.test \
+    -keyout "$B/cert.key" -out "$B/cert.crt" > "$B/out/openssl" 2>&1 &&
+    cat "$B/cert.key" "$B/cert.crt" > "$B/cert.pem" || die "openssl failed: $B/out/openssl"
+
+# run NAME COUNTER CONC RCPT: one smtp-source run (tls-source.py for a
+# name ending in -tls) to port $PORT, timed until COUNTER reaches N; the
+# server's process tree is $TREE
+source_run() {	# CONC RCPT
+	case $name in
+	*-tls) python3 "$top/bench/tls-source.py" -s "$1" -m "$N" -l $SIZE \
+	    -f bench@example.test -t "$2" "127.0.0.1:$PORT" ;;
+	*) smtp-source -s "$1" -m "$N" -l $SIZE -f bench@example.test -t "$2" \
+	    -M bench.test "127.0.0.1:$PORT" ;;
+	esac
+}
 run() {
 	name=$1 counter=$2 c=$3 rcpt=$4
 	rm -f "$UH"/Maildir/new/* "$B"/sink/* 2> /dev/null
@@ -101,8 +120,7 @@ run() {
 	hz=$(getconf CLK_TCK)
 	cpu0=$(cputree $TREE); set -- $(diskstat); w0=$1 s0=$2 f0=$3
 	t0=$(date +%s.%N)
-	smtp-source -s "$c" -m "$N" -l $SIZE -f bench@example.test -t "$rcpt" \
-	    -M bench.test "127.0.0.1:$PORT" > "$B/out/source.$name.$c" 2>&1 ||
+	source_run "$c" "$rcpt" > "$B/out/source.$name.$c" 2>&1 ||
 		say "$name c=$c: smtp-source reported trouble (see $B/out)"
 	i=0 limit=$((N * 2 + 600))	# tenths of a second
 	while [ "$($counter)" -lt "$N" ] && [ $i -lt $limit ]; do
@@ -165,11 +183,23 @@ suite_start() {
 	    > "$B/out/suite.smtpd" 2>&1 < /dev/null &
 	SMTPDPID=$!
 	PIDS="$PIDS $SENDPID $SMTPDPID"
+	# the tls workload: qmail-tlsd (as qmailt, the key's only reader) in
+	# front of qmail-smtpd (as qmaild); tcpserver stays root for that
+	TLSPID=
+	if [ -x "$S/home/bin/qmail-tlsd" ]; then
+		install -o qmailt -m 400 "$B/cert.pem" "$c/servercert.pem"
+		setsid env - PATH="$S/home/bin:/usr/bin:/bin" RELAYCLIENT= \
+		    envuidgid qmaild tcpserver -R -H -l bench.test -b 200 -c 200 \
+		    127.0.0.1 "$SUITE_TLS" "$S/home/bin/qmail-tlsd" "$S/home/bin/qmail-smtpd" \
+		    > "$B/out/suite.tlsd" 2>&1 < /dev/null &
+		TLSPID=$!
+		PIDS="$PIDS $TLSPID"
+	fi
 	sleep 1
 	kill -0 $SENDPID 2> /dev/null || die "qmail-send did not start: $B/out/suite.log"
 }
 suite_stop() {
-	kill $SMTPDPID $SENDPID 2> /dev/null
+	kill $SMTPDPID $TLSPID $SENDPID 2> /dev/null
 	sleep 2
 }
 
@@ -181,8 +211,12 @@ pf_start() {
 	chown postfix "$F/data"
 	cp /etc/postfix/master.cf "$F/conf/master.cf" 2>/dev/null ||
 		cp /usr/share/postfix/master.cf.dist "$F/conf/master.cf"
-	# only the smtpd listener on our port; the rest as shipped
+	# only the smtpd listener on our port; the rest as shipped; and one
+	# with STARTTLS for the tls workload
 	sed -i "s/^smtp[[:space:]]\{1,\}inet/127.0.0.1:$PF_SMTP inet/" "$F/conf/master.cf"
+	cp "$B/cert.pem" "$F/conf/cert.pem"; chmod 600 "$F/conf/cert.pem"
+	echo "127.0.0.1:$PF_TLS inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_tls_chain_files=$F/conf/cert.pem" \
+	    >> "$F/conf/master.cf"
 	cat > "$F/conf/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $F/queue
@@ -242,6 +276,12 @@ if [ "$ONLY" != postfix ]; then
 		run suite-local count_maildir "$c" "$U@example.test"
 		run suite-relay count_sink "$c" "sink@relay.test"
 	done
+	if [ -n "$TLSPID" ]; then
+		TREE="$SENDPID $TLSPID" PORT=$SUITE_TLS
+		for c in $CONC; do
+			run suite-tls count_maildir "$c" "$U@example.test"
+		done
+	fi
 	if command -v strace > /dev/null; then
 		rm -f "$UH"/Maildir/new/*
 		strace -c -f -o "$B/out/strace.suite" -p "$SENDPID" -p "$SMTPDPID" \
@@ -259,6 +299,10 @@ if [ "$ONLY" != suite ] && pf_start; then
 	for c in $CONC; do
 		run postfix-local count_maildir "$c" "$U@example.test"
 		run postfix-relay count_sink "$c" "sink@relay.test"
+	done
+	PORT=$PF_TLS
+	for c in $CONC; do
+		run postfix-tls count_maildir "$c" "$U@example.test"
 	done
 	if command -v strace > /dev/null; then
 		rm -f "$UH"/Maildir/new/*
@@ -280,7 +324,7 @@ python3 - "$B/out/results" <<'PY'
 import re, sys
 r = {}
 for l in open(sys.argv[1]):
-    m = re.match(r"(\S+)-(local|relay)\s+c=(\d+)\s+(\d+)/\d+ msgs\s+([\d.]+) msg/s", l)
+    m = re.match(r"(\S+)-(local|relay|tls)\s+c=(\d+)\s+(\d+)/\d+ msgs\s+([\d.]+) msg/s", l)
     if m: r[(m.group(1), m.group(2), m.group(3))] = float(m.group(5))
 for (who, w, c), v in sorted(r.items()):
     if who != "suite": continue

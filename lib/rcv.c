@@ -124,7 +124,7 @@ cat_safe(struct sa *x, const char *s)
 int
 rcv_received(struct sa *x, const char *proto, const char *local,
     const char *remoteip, const char *remotehost, const char *remoteinfo,
-    const char *helo)
+    const char *helo, const struct rcv_sec *sec)
 {
 	char date[DATE_FMT];
 
@@ -140,7 +140,21 @@ rcv_received(struct sa *x, const char *proto, const char *local,
 		return -1;
 	if (cat_safe(x, remoteip) == -1 || sa_cats(x, ")\n  by ") == -1 ||
 	    cat_safe(x, local) == -1 || sa_cats(x, " with ") == -1 ||
-	    sa_cats(x, proto) == -1 || sa_cats(x, "; ") == -1 ||
+	    sa_cats(x, proto) == -1)
+		return -1;
+	if (sec && sec->tlsproto && sa_catc(x, 'S') == -1)
+		return -1;
+	if (sec && sec->user && sa_catc(x, 'A') == -1)
+		return -1;
+	if (sec && sec->tlsproto && (sa_cats(x, " (") == -1 ||
+	    cat_safe(x, sec->tlsproto) == -1 ||
+	    (sec->cipher && (sa_cats(x, " cipher ") == -1 ||
+	    cat_safe(x, sec->cipher) == -1)) || sa_catc(x, ')') == -1))
+		return -1;
+	if (sec && sec->user && (sa_cats(x, " (authenticated user ") == -1 ||
+	    cat_safe(x, sec->user) == -1 || sa_catc(x, ')') == -1))
+		return -1;
+	if (sa_cats(x, "; ") == -1 ||
 	    sa_catb(x, date, date_fmt822(date, time(NULL))) == -1 ||
 	    sa_catc(x, '\n') == -1)
 		return -1;

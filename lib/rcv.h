@@ -87,9 +87,20 @@ char	*rcv_okline(char *, pid_t);
  * qmail's Received line:
  * "Received: from REMOTEHOST (HELO helo) (INFO@IP)\n  by LOCAL with PROTO; DATE\n"
  * The HELO part only when helo is not NULL; unsafe bytes become '?'.
+ * With a struct rcv_sec (NULL: none), what TLS and SMTP AUTH add (RFC 3848,
+ * RFC 6531 section 3.7.3): PROTO gains "S" when tlsproto is set and "A"
+ * when user is set (ESMTP -> ESMTPS, ESMTPA, ESMTPSA; UTF8SMTP likewise),
+ * and comments follow it:
+ * "  by LOCAL with ESMTPSA (TLSv1.3 cipher TLS_AES_256_GCM_SHA384)
+ *  (authenticated user bob); DATE", on one line.
  */
+struct rcv_sec {
+	const char	*tlsproto;	/* SSL_PROTOCOL, or NULL: no TLS */
+	const char	*cipher;	/* SSL_CIPHER, or NULL */
+	const char	*user;		/* the SMTP AUTH user, or NULL */
+};
 int	 rcv_received(struct sa *, const char *, const char *, const char *,
-	    const char *, const char *, const char *);
+	    const char *, const char *, const char *, const struct rcv_sec *);
 
 /*
  * rcpthosts: control/rcpthosts and control/morercpthosts.cdb.  Without

@@ -3,7 +3,11 @@
 # leave no process behind.  As root, the same again the way "make local"
 # runs for root without sudo: as the user qmlocal, from a checkout qmlocal
 # cannot read, so the instance goes to ~qmlocal/qmail-local.  Ports 21340
-# and 21341 (SMTP, QMTP), 21342 and 21343 for the root run.
+# and 21341 (SMTP, QMTP), 21344 and 21345 (SMTPS, submission); 21342,
+# 21343, 21346 and 21347 for the root run.  Through the instance: swaks
+# with STARTTLS on the SMTP port, TLS at once on SMTPS and AUTH on
+# submission each deliver, the Received lines say so, and submission
+# refuses AUTH before TLS.
 . "$QTOP/tests/lib.sh"
 S=$QSRC
 for p in qmail-send qmail-start qmail-lspawn qmail-local qmail-smtpd qmail-queue sendmail; do
@@ -19,7 +23,8 @@ done
 
 L=$TESTTMP/local-instance
 u=$(test_user)
-export LOCAL_DIR=$L LOCAL_SMTP_PORT=21340 LOCAL_QMTP_PORT=21341 LOCAL_USER=$u
+export LOCAL_DIR=$L LOCAL_SMTP_PORT=21340 LOCAL_QMTP_PORT=21341 LOCAL_USER=$u \
+    LOCAL_SMTPS_PORT=21344 LOCAL_SUBMISSION_PORT=21345
 li() { sh "$S/tools/local-instance.sh" "$@"; }
 leftovers() { ps -eo pid=,args= | grep -F "$L/" | grep -v -e grep -e ops_local; }
 trap 'li stop > /dev/null 2>&1; rm -rf "$L"' EXIT
@@ -40,6 +45,40 @@ swaks --server 127.0.0.1:21340 --from a@example.test --to you@example.test \
     --header "Subject: via smtp $$" > "$TESTTMP/swaks.out" 2>&1 &&
 	ok "local instance: swaks is accepted" ||
 	{ notok "local instance: swaks is accepted"; tail -n 8 "$TESTTMP/swaks.out" | sed 's/^/    /'; }
+# TLS and submission, as start printed them
+pass=$(cat "$L/submission.pass" 2>/dev/null)
+[ -n "$pass" ] && [ "$(stat -c %a "$L/submission.pass")" = 600 ] &&
+	ok "local instance: the submission password is in local/submission.pass, mode 600" ||
+	notok "local instance: the submission password is in local/submission.pass, mode 600"
+grep -q "swaks --server 127.0.0.1:21345 --tls --auth PLAIN --auth-user $u" "$TESTTMP/li.out" &&
+	ok "local instance: start prints the swaks line for authenticated submission" ||
+	notok "local instance: start prints the swaks line for authenticated submission"
+sw() {	# name swaks-args...: must be accepted
+	_n=$1; shift
+	swaks --from "$u@example.test" --to you@example.test "$@" > "$TESTTMP/swaks.$_n" 2>&1 &&
+		grep -q '^<-  *250 .*ok' "$TESTTMP/swaks.$_n" &&
+		ok "local instance: $_n is accepted" ||
+		{ notok "local instance: $_n is accepted"; tail -n 12 "$TESTTMP/swaks.$_n" | sed 's/^/    /'; }
+}
+sw "STARTTLS on the SMTP port" --server 127.0.0.1:21340 --tls --header "Subject: via starttls $$"
+sw "implicit TLS with AUTH LOGIN on SMTPS" --server 127.0.0.1:21344 --tlsc \
+    --auth LOGIN --auth-user "$u" --auth-password "$pass" --header "Subject: via smtps $$"
+sw "STARTTLS and AUTH PLAIN on submission" --server 127.0.0.1:21345 --tls \
+    --auth PLAIN --auth-user "$u" --auth-password "$pass" --header "Subject: via submission $$"
+swaks --server 127.0.0.1:21345 --auth PLAIN --auth-user "$u" --auth-password "$pass" \
+    --to you@example.test > "$TESTTMP/swaks.notls" 2>&1
+grep -q ' 530 ' "$TESTTMP/swaks.notls" && ! grep -q ' 235 ' "$TESTTMP/swaks.notls" &&
+	ok "local instance: AUTH without TLS on submission is refused with 530" ||
+	{ notok "local instance: AUTH without TLS on submission is refused with 530"; tail -n 8 "$TESTTMP/swaks.notls" | sed 's/^/    /'; }
+swaks --server 127.0.0.1:21345 --tls --to you@example.test > "$TESTTMP/swaks.noauth" 2>&1
+grep -q '530 5.7.0 Authentication required' "$TESTTMP/swaks.noauth" && ! grep -q ' 250 .*ok [0-9]' "$TESTTMP/swaks.noauth" &&
+	ok "local instance: MAIL without AUTH on submission is refused with 530" ||
+	{ notok "local instance: MAIL without AUTH on submission is refused with 530"; tail -n 8 "$TESTTMP/swaks.noauth" | sed 's/^/    /'; }
+swaks --server 127.0.0.1:21345 --tls --auth PLAIN --auth-user "$u" --auth-password wrong$$ \
+    --to you@example.test > "$TESTTMP/swaks.badpw" 2>&1
+grep -q '535 ' "$TESTTMP/swaks.badpw" && ! grep -q '^<~  *235' "$TESTTMP/swaks.badpw" &&
+	ok "local instance: a wrong password is refused with 535" ||
+	{ notok "local instance: a wrong password is refused with 535"; tail -n 8 "$TESTTMP/swaks.badpw" | sed 's/^/    /'; }
 printf 'Subject: via sendmail %s\n\nhello\n' $$ |
 	as_user "$u" "$L/home/bin/sendmail" bob@example.test &&
 	ok "local instance: sendmail accepts" || notok "local instance: sendmail accepts"
@@ -54,7 +93,7 @@ PY
 i=0
 while [ $i -lt 100 ]; do
 	n=$(subjects 2>/dev/null | grep -c "via .* $$")
-	[ "$n" = 2 ] && break
+	[ "$n" = 5 ] && break
 	sleep 0.1; i=$((i + 1))
 done
 subjects > "$TESTTMP/subjects" 2>&1
@@ -64,6 +103,55 @@ grep -q "^via smtp $$\$" "$TESTTMP/subjects" &&
 grep -q "^via sendmail $$\$" "$TESTTMP/subjects" &&
 	ok "local instance: the sendmail message is in the Maildir" ||
 	notok "local instance: the sendmail message is in the Maildir"
+# the Received line qmail-smtpd wrote for each TLS message
+python3 - "$L/Maildir" "$$" "$u" > "$TESTTMP/received" 2>&1 <<'PY'
+import mailbox, re, sys
+d, tag, user = sys.argv[1:]
+want = {
+    'via starttls': rb'with ESMTPS \(TLSv1\.[23] cipher [A-Z0-9_-]+',
+    'via smtps': rb'with ESMTPSA \(TLSv1\.[23] cipher [A-Z0-9_-]+',
+    'via submission': rb'with ESMTPSA \(TLSv1\.[23] cipher [A-Z0-9_-]+',
+}
+got = {}
+for m in mailbox.Maildir(d, create=False):
+    s = m.get('Subject', '')
+    for k in want:
+        if s == '%s %s' % (k, tag):
+            got[k] = m.as_bytes()
+for k, pat in want.items():
+    if k not in got:
+        print(k, ': not delivered'); continue
+    head = got[k].split(b'\n\n', 1)[0]
+    rec = re.search(rb'^Received: .*\n(?:[ \t].*\n)*', head + b'\n', re.M)
+    r = rec.group(0) if rec else b''
+    if not re.search(pat, r):
+        print(k, ': Received line lacks', pat, r)
+    if k != 'via starttls' and user.encode() not in r:
+        print(k, ': Received line does not name', user, r)
+PY
+[ ! -s "$TESTTMP/received" ] &&
+	ok "local instance: the Received lines say ESMTPS/ESMTPSA, the cipher and the user" ||
+	{ notok "local instance: the Received lines say ESMTPS/ESMTPSA, the cipher and the user"; sed 's/^/    /' "$TESTTMP/received"; }
+# DKIM: the submitted message is signed, and python3-dkim (Debian's
+# python3) verifies it against the records make local saved
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null; then
+	[ -s "$L/dkim-example.test.txt" ] &&
+		ok "local instance: the DKIM records are in local/dkim-example.test.txt" ||
+		notok "local instance: the DKIM records are in local/dkim-example.test.txt"
+	f=$(grep -l "^Subject: via submission $$\$" "$L"/Maildir/new/* 2>/dev/null | head -1)
+	/usr/bin/python3 "$S/tests/lib-dkim-verify.py" "$L/dkim-example.test.txt" "${f:-/dev/null}" \
+	    > "$TESTTMP/dkimv" 2>&1
+	grep -q '^rsa-sha256 d=example.test pass' "$TESTTMP/dkimv" &&
+	    grep -q '^ed25519-sha256 d=example.test pass' "$TESTTMP/dkimv" &&
+		ok "local instance: the submitted message's DKIM signatures verify (python3-dkim)" ||
+		{ notok "local instance: the submitted message's DKIM signatures verify (python3-dkim)"; sed 's/^/    /' "$TESTTMP/dkimv"; }
+	f=$(grep -l "^Subject: via starttls $$\$" "$L"/Maildir/new/* 2>/dev/null | head -1)
+	[ -n "$f" ] && ! grep -qi '^DKIM-Signature:' "$f" &&
+		ok "local instance: unauthenticated mail on the SMTP port is not signed" ||
+		notok "local instance: unauthenticated mail on the SMTP port is not signed"
+else
+	skip "local instance: DKIM check: Debian's python3-dkim and python3-nacl are not installed"
+fi
 
 if li start > "$TESTTMP/li2.out" 2>&1 && grep -q "already running" "$TESTTMP/li2.out"; then
 	ok "local instance: a second start reuses the running instance"
@@ -97,7 +185,8 @@ rm -rf "$C"; mkdir -p "$C"
 chmod 700 "$C"
 rootli() {	# the way root types it: make in the checkout, no sudo
 	(cd "$C" && env -u SUDO_USER -u LOCAL_USER -u LOCAL_DIR \
-	    LOCAL_SMTP_PORT=21342 LOCAL_QMTP_PORT=21343 make -s "$@")
+	    LOCAL_SMTP_PORT=21342 LOCAL_QMTP_PORT=21343 LOCAL_SMTPS_PORT=21346 \
+	    LOCAL_SUBMISSION_PORT=21347 make -s "$@")
 }
 LH=
 rootleft() { [ -n "$LH" ] && ps -eo pid=,args= | grep -F "$LH/" | grep -v -e grep -e ops_local; }

@@ -48,7 +48,7 @@ done
 
 # every cross reference names a page of this tree, or one of the pages of
 # the system and of the packages around the suite listed here
-external=" asctime.3 cdb.5 dot-forward.1 fastforward.1 filter.1 flock.2
+external=" asctime.3 cdb.5 crypt.5 dot-forward.1 envuidgid.8 fastforward.1 filter.1 flock.2
 fsync.2 initgroups.3 multilog.8 newaliases.1 poll.2 procmail.1 setforward.1 softlimit.8
 supervise.8 svc.8 svscan.8 syslog.3 tcp-environ.5 tcprules.1 tcpserver.1"
 external=" $(echo $external) "

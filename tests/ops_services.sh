@@ -1,14 +1,19 @@
 # The daemontools service directories as make setup installs them and
 # tools/services.sh copies them out, run under svscan: qmail-send comes up,
 # qmail-smtpd, qmail-qmtpd and qmail-qmqpd answer and deliver into a
-# Maildir, multilog writes log/main/current, svc -d stops them and nothing
+# Maildir, qmail-smtps (implicit TLS through qmail-tlsd) too, qmail-submission
+# answers, multilog writes log/main/current, svc -d stops them and nothing
 # is left running.  The copies are rewritten to listen on 127.0.0.1 ports
-# 21300-21302 (never 25, 209 or 628) with tcprules cdbs in a scratch place.
+# 21300-21302 and 24656-24657 (never 25, 209, 628, 465 or 587) with
+# tcprules cdbs in a scratch place.
 . "$QTOP/tests/lib.sh"
+. "$QTOP/tests/lib-tls.sh"
 for t in svscan supervise svstat svc svok multilog tcpserver tcprules swaks python3; do
 	command -v $t > /dev/null || { skip "services: $t is not installed"; exit 0; }
 done
-PS=21300 PQ=21301 PP=21302
+PS=21300 PQ=21301 PP=21302 PT=24656 PU=24657
+SERVICES="qmail-send qmail-smtpd qmail-qmtpd qmail-qmqpd qmail-smtps qmail-submission"
+NS=6
 D=$TESTTMP/services R=$TESTTMP/rules M=$TESTTMP/svcmail
 SVSCAN=
 if [ "$QIDS" = system ]; then ulog=qmaill ualias=alias; else ulog=$(id -un) ualias=$ulog; fi
@@ -29,7 +34,7 @@ cleanup() {
 pids=
 leftovers() {
 	{
-		ps -eo pid=,args= | grep -E -e "$D|$QHOME/bin/|[ ]($PS|$PQ|$PP) " |
+		ps -eo pid=,args= | grep -E -e "$D|$QHOME/bin/|[ ]($PS|$PQ|$PP|$PT|$PU) " |
 		    grep -v -e grep -e ops_services
 		for _p in $pids; do ps -o pid=,args= -p "$_p"; done
 	} > "$TESTTMP/leftovers"
@@ -48,14 +53,23 @@ rm -rf "$M"; mkdir -p "$M/new" "$M/cur" "$M/tmp"
 echo "$M/" > "$QHOME/alias/.qmail-svctest"
 chmod 644 "$QHOME/alias/.qmail-svctest"
 
+# the key for qmail-smtps, as INSTALL.md says: owned by qmailt, mode 0400
+tls=0
+if command -v openssl > /dev/null && tls_ca "$TESTTMP/svcca" &&
+    tls_cert "$TESTTMP/svcca" mx.test.example mx.test.example 127.0.0.1; then
+	cp "$TESTTMP/svcca/mx.test.example.pem" "$c/servercert.pem" && chmod 400 "$c/servercert.pem"
+	[ "$QIDS" = system ] && chown qmailt "$c/servercert.pem"
+	tls=1
+fi
+
 # the templates as make setup filled them in
 n=0
-for s in qmail-send qmail-smtpd qmail-qmtpd qmail-qmqpd; do
+for s in $SERVICES; do
 	[ -x "$QHOME/service/$s/run" ] && [ -x "$QHOME/service/$s/log/run" ] && n=$((n + 1))
 done
-[ $n = 4 ] && ok "services: make setup installs the four service templates" ||
-	notok "services: make setup installs the four service templates ($n of 4)"
-if grep -l -e QMAILHOME -e QMAILLUSER -e QMAILDUID -e NOFILESGID \
+[ $n = $NS ] && ok "services: make setup installs the $NS service templates" ||
+	notok "services: make setup installs the $NS service templates ($n of $NS)"
+if grep -l -e QMAILHOME -e QMAILLUSER -e QMAILDUSER -e QMAILDUID -e NOFILESGID \
     "$QHOME"/service/*/run "$QHOME"/service/*/log/run > "$TESTTMP/unfilled"; then
 	notok "services: no placeholder is left in the installed run files"
 	sed 's/^/    /' "$TESTTMP/unfilled"
@@ -66,12 +80,12 @@ fi
 rm -rf "$D"
 check "services: tools/services.sh DIR copies them out" sh -c "cd '$QSRC' && sh tools/services.sh '$D'"
 n=0
-for s in qmail-send qmail-smtpd qmail-qmtpd qmail-qmqpd; do
+for s in $SERVICES; do
 	[ -x "$D/$s/run" ] && [ -x "$D/$s/log/run" ] && [ -d "$D/$s/log/main" ] &&
 		[ "$(stat -c %U "$D/$s/log/main")" = "$ulog" ] && n=$((n + 1))
 done
-[ $n = 4 ] && ok "services: each copy has run, log/run and log/main owned by $ulog" ||
-	notok "services: each copy has run, log/run and log/main owned by $ulog ($n of 4)"
+[ $n = $NS ] && ok "services: each copy has run, log/run and log/main owned by $ulog" ||
+	notok "services: each copy has run, log/run and log/main owned by $ulog ($n of $NS)"
 
 # loopback ports and scratch rules in the copies, never the real ones
 mkdir -p "$R"
@@ -85,11 +99,13 @@ port() { sed -i -e "s| 0 $2 | 127.0.0.1 $3 |" -e "s|/etc/tcp\.$4\.cdb|$R/tcp.$4.
 port qmail-smtpd 25 $PS smtp
 port qmail-qmtpd 209 $PQ qmtp
 port qmail-qmqpd 628 $PP qmqp
+port qmail-smtps 465 $PT smtp
+port qmail-submission 587 $PU smtp
 bad=0
-for s in qmail-smtpd:$PS qmail-qmtpd:$PQ qmail-qmqpd:$PP; do
+for s in qmail-smtpd:$PS qmail-qmtpd:$PQ qmail-qmqpd:$PP qmail-smtps:$PT qmail-submission:$PU; do
 	f=$D/${s%:*}/run
 	grep -q " 127\.0\.0\.1 ${s#*:} " "$f" && grep -q -- "-x $R/" "$f" || bad=1
-	grep -Eq ' (25|209|628) |/etc/tcp' "$f" && bad=1
+	grep -Eq ' (25|209|628|465|587) |/etc/tcp' "$f" && bad=1
 done
 if [ $bad = 1 ]; then
 	notok "services: the copies are rewritten to loopback test ports"
@@ -122,7 +138,7 @@ waitport() {
 	done
 	return 1
 }
-for s in qmail-send qmail-smtpd qmail-qmtpd qmail-qmqpd; do
+for s in $SERVICES; do
 	if up "$D/$s"; then ok "services: svstat says $s is up and it stays up"
 	else
 		notok "services: svstat says $s is up and it stays up"
@@ -152,6 +168,32 @@ swaks --server 127.0.0.1:$PS --from a@elsewhere.example --to x@elsewhere.example
     --quit-after RCPT > "$TESTTMP/swaks2.out" 2>&1
 grep -q '^<\*\* 553 ' "$TESTTMP/swaks2.out" && ok "services: qmail-smtpd refuses to relay without RELAYCLIENT" ||
 	{ notok "services: qmail-smtpd refuses to relay without RELAYCLIENT"; tail -n 4 "$TESTTMP/swaks2.out" | sed 's/^/    /'; }
+
+# qmail-smtps: implicit TLS through qmail-tlsd, into the same Maildir;
+# qmail-submission greets (STARTTLS and AUTH are qmail-smtpd's business)
+waitport $PT || notok "services: something listens on $PT"
+nsmtp=2
+if [ $tls = 1 ]; then
+	swaks --server 127.0.0.1:$PT --tlsc --from a@elsewhere.example --to svctest@test.example \
+	    --header "Subject: svc smtps $$" > "$TESTTMP/swaks3.out" 2>&1
+	grep -q '^<~  220 ' "$TESTTMP/swaks3.out" && ok "services: qmail-smtps answers 220 over TLS" ||
+		{ notok "services: qmail-smtps answers 220 over TLS"; tail -n 10 "$TESTTMP/swaks3.out" | sed 's/^/    /'; }
+	nsmtp=3
+else
+	skip "services: qmail-smtps over TLS: openssl is not installed"
+fi
+waitport $PU || notok "services: something listens on $PU"
+printf 'QUIT\r\n' | python3 -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $PU), 5); s.settimeout(10)
+s.sendall(sys.stdin.buffer.read()); b = b''
+while True:
+    x = s.recv(4096)
+    if not x: break
+    b += x
+print(b.decode('latin-1'))" > "$TESTTMP/sub.out" 2>&1
+grep -q '^220 ' "$TESTTMP/sub.out" && ok "services: qmail-submission answers 220" ||
+	{ notok "services: qmail-submission answers 220"; sed 's/^/    /' "$TESTTMP/sub.out"; }
 
 cat > "$TESTTMP/ns.py" <<'EOF'
 import socket, sys
@@ -190,11 +232,13 @@ PY
 }
 i=0
 while [ $i -lt 100 ]; do
-	[ "$(subjects 2>/dev/null | grep -c "^svc .* $$\$")" = 3 ] && break
+	[ "$(subjects 2>/dev/null | grep -c "^svc .* $$\$")" = $nsmtp ] && break
 	sleep 0.1; i=$((i + 1))
 done
 subjects > "$TESTTMP/subjects" 2>&1
-for p in smtp qmtp qmqp; do
+ps="smtp qmtp qmqp"
+[ $tls = 1 ] && ps="$ps smtps"
+for p in $ps; do
 	grep -q "^svc $p $$\$" "$TESTTMP/subjects" &&
 		ok "services: the $p message is delivered into the Maildir" ||
 		{ notok "services: the $p message is delivered into the Maildir"; tail -n 5 "$D/qmail-send/log/main/current" | sed 's/^/    /'; }
@@ -209,7 +253,7 @@ grep -Eq '^@[0-9a-f]{24} status: local 0/[0-9]+ remote 0/[0-9]+' "$L" &&
 	{ notok "services: qmail-send's status line is in log/main/current, timestamped"; tail -n 5 "$L" 2>&1 | sed 's/^/    /'; }
 grep -q ' delivery [0-9]*: success: ' "$L" && ok "services: qmail-send logs the deliveries" ||
 	notok "services: qmail-send logs the deliveries"
-for s in qmail-smtpd:$PS qmail-qmtpd:$PQ qmail-qmqpd:$PP; do
+for s in qmail-smtpd:$PS qmail-qmtpd:$PQ qmail-qmqpd:$PP qmail-smtps:$PT qmail-submission:$PU; do
 	f=$D/${s%:*}/log/main/current
 	grep -q "tcpserver: status: " "$f" && grep -q "tcpserver: ok [0-9]* " "$f" &&
 		grep -q "tcpserver: end [0-9]* status 0" "$f" &&
@@ -237,11 +281,11 @@ i=0
 while [ $i -lt 100 ]; do
 	n=0
 	for s in "$D"/*/; do case $(svstat "$s") in *": down "*) n=$((n + 1)) ;; esac; done
-	[ $n = 4 ] && break
+	[ $n = $NS ] && break
 	sleep 0.1; i=$((i + 1))
 done
-[ $n = 4 ] && ok "services: svc -d stops all four" ||
-	{ notok "services: svc -d stops all four"; svstat "$D"/*/ | sed 's/^/    /'; }
+[ $n = $NS ] && ok "services: svc -d stops all $NS" ||
+	{ notok "services: svc -d stops all $NS"; svstat "$D"/*/ | sed 's/^/    /'; }
 sleep 0.5
 grep -q 'status: exiting' "$L" && ok "services: qmail-send logs its exit" ||
 	notok "services: qmail-send logs its exit"
@@ -261,4 +305,4 @@ if leftovers > "$TESTTMP/left"; then
 else
 	ok "services: nothing is left running after svc -dx and svscan's end"
 fi
-rm -f "$QHOME/alias/.qmail-svctest" "$c/defaultdelivery"
+rm -f "$QHOME/alias/.qmail-svctest" "$c/defaultdelivery" "$c/servercert.pem"

@@ -12,13 +12,13 @@ split=$(first conf-split)
 ids=$(first conf-ids)
 problems=0
 
-set -- $(sed -n '1,9p' conf-users)
-r_alias=$1 r_daemon=$2 r_log=$3 r_owner=$4 r_passwd=$5 r_queue=$6 r_remote=$7 r_send=$8 r_tls=$9
+set -- $(sed -n '1,10p' conf-users)
+r_alias=$1 r_daemon=$2 r_log=$3 r_owner=$4 r_passwd=$5 r_queue=$6 r_remote=$7 r_send=$8 r_tls=$9 r_dkim=${10}
 set -- $(sed -n '1,2p' conf-groups)
 r_qmail=$1 r_nofiles=$2
 if [ "$ids" = single ]; then
 	me=$(id -un); mygroup=$(id -gn)
-	for r in alias daemon log owner passwd queue remote send tls; do eval "r_$r=\$me"; done
+	for r in alias daemon log owner passwd queue remote send tls dkim; do eval "r_$r=\$me"; done
 	r_qmail=$mygroup r_nofiles=$mygroup
 elif [ "$(id -u)" != 0 ] && [ "$mode" = setup ]; then
 	echo "install: conf-ids says system: run make setup as root, or set conf-ids to single" >&2
@@ -100,17 +100,20 @@ for f in man/*.[1-8]; do
 	else want "$dest" f "$r_owner" "$r_qmail" 644; fi
 done
 # boot examples and service templates name QMAILHOME, QMAILLUSER (the log
-# user), QMAILDUID (qmaild's uid) and NOFILESGID: fill them in.  A
-# single-user build changes no ids (and cannot: setgroups needs root), so
-# tcpserver's -u/-g and the loggers' setuidgid go.
+# user), QMAILDUSER (qmaild, for envuidgid), QMAILDUID (qmaild's uid) and
+# NOFILESGID: fill them in.  A single-user build changes no ids (and
+# cannot: setgroups needs root), so tcpserver's -u/-g, envuidgid and the
+# loggers' setuidgid go.
 single=
-[ "$ids" = single ] && single='s/ -u QMAILDUID -g NOFILESGID / /; s/setuidgid QMAILLUSER //'
+[ "$ids" = single ] &&
+	single='s/ -u QMAILDUID -g NOFILESGID / /; s/setuidgid QMAILLUSER //; s/envuidgid QMAILDUSER //'
 for f in boot/* service/*/run service/*/log/run; do
 	[ -f "$f" ] || continue
 	dest="$home/$f"
 	if [ "$mode" = setup ]; then
 		mkdir -p "$(dirname "$dest")"
 		sed -e "$single" -e "s|QMAILHOME|$home|g" -e "s|QMAILLUSER|$r_log|g" \
+		    -e "s|QMAILDUSER|$r_daemon|g" \
 		    -e "s|QMAILDUID|$(id -u "$r_daemon")|g" \
 		    -e "s|NOFILESGID|$(getent group "$r_nofiles" | cut -d: -f3)|g" \
 		    "$f" > "$f.filled.$$" &&

@@ -6,13 +6,26 @@
 #           ./local/home (the checkout's own conf-* files stay untouched),
 #           install it, configure it for the domains localhost and
 #           example.test, deliver every local address to ./local/Maildir,
-#           and start qmail-send, qmail-smtpd on 127.0.0.1:2525 and
-#           qmail-qmtpd on 127.0.0.1:2526: under svscan (./local/service)
+#           and start qmail-send, qmail-smtpd on 127.0.0.1:2525 (with
+#           STARTTLS), SMTPS on 127.0.0.1:2465 and submission (STARTTLS
+#           required, then AUTH) on 127.0.0.1:2587, and qmail-qmtpd on
+#           127.0.0.1:2526: under svscan (./local/service)
 #           when daemontools is installed, else as background processes
 #           with pid files in ./local/run.  Logs go to ./local/log.
 #           Running start again rebuilds what changed, keeps the queue, the
 #           Maildir and any control file you edited, and starts only what
 #           is not running.
+#           TLS: a self-signed certificate for localhost and the first
+#           domain is made with openssl into home/control/servercert.pem
+#           (kept once made).  Submission account: the invoking user, with
+#           a random password in ./local/submission.pass (mode 600),
+#           set with qmail-passwd (kept once made).
+#           DKIM: a key pair (RSA 2048 and ed25519) for each local domain
+#           with a dot, made with qmail-dkimkey (kept once made); the TXT
+#           records to publish in ./local/dkim-DOMAIN.txt.  Mail submitted
+#           on the submission port, and mail sent with ./local/bin/sendmail
+#           (home/bin/sendmail with QMAILQUEUE set to qmail-dksign), is
+#           signed.
 #   stop    stop everything start started, and wait until it is gone.
 #   status  what is running, and the queue.
 #
@@ -21,6 +34,8 @@
 #   LOCAL_IP         address to listen on (default 127.0.0.1)
 #   LOCAL_SMTP_PORT  qmail-smtpd's port (default 2525)
 #   LOCAL_QMTP_PORT  qmail-qmtpd's port (default 2526)
+#   LOCAL_SMTPS_PORT SMTPS, TLS from the first byte (default 2465)
+#   LOCAL_SUBMISSION_PORT  submission: STARTTLS, then AUTH (default 2587)
 #   LOCAL_DOMAINS    the local domains (default "example.test localhost");
 #                    the first is control/me.  Note that qmail-inject
 #                    (sendmail) qualifies a domain without a dot, so
@@ -40,6 +55,8 @@ L=${LOCAL_DIR:-$top/local}
 IP=${LOCAL_IP:-127.0.0.1}
 SMTP_PORT=${LOCAL_SMTP_PORT:-2525}
 QMTP_PORT=${LOCAL_QMTP_PORT:-2526}
+SMTPS_PORT=${LOCAL_SMTPS_PORT:-2465}
+SUB_PORT=${LOCAL_SUBMISSION_PORT:-2587}
 DOMAINS=${LOCAL_DOMAINS:-example.test localhost}
 H=$L/home
 
@@ -145,6 +162,54 @@ configure() {
 		[ -e "$H/alias/$f" ] && continue
 		echo "$L/Maildir/" > "$H/alias/$f" && chmod 644 "$H/alias/$f"
 	done
+	tls_setup
+	dkim_setup
+}
+
+# A self-signed certificate (key and certificate in one file, readable by
+# this user only: in a single-user build qmail-tlsd runs as this user)
+# and the submission account: this user, a random password.
+tls_setup() {
+	have openssl || { say "warning: openssl is not installed: no TLS, no submission"; return; }
+	c=$H/control/servercert.pem
+	if [ ! -s "$c" ]; then
+		dom=${DOMAINS%% *}
+		(umask 077
+		openssl req -x509 -newkey rsa:2048 -nodes -days 825 \
+		    -subj "/CN=$dom" \
+		    -addext "subjectAltName=DNS:$dom,DNS:localhost,IP:$IP" \
+		    -keyout "$c.key" -out "$c.crt" > "$L/log/openssl" 2>&1 &&
+		    cat "$c.key" "$c.crt" > "$c.new" && chmod 400 "$c.new" &&
+		    mv -f "$c.new" "$c") || die "cannot make $c (see $L/log/openssl)"
+		rm -f "$c.key" "$c.crt"
+		say "made a self-signed certificate for $dom and localhost: $c"
+	fi
+	if [ ! -s "$L/submission.pass" ] && [ -x "$H/bin/qmail-passwd" ]; then
+		(umask 077
+		od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$L/submission.pass.new" &&
+		    mv -f "$L/submission.pass.new" "$L/submission.pass") ||
+			die "cannot write $L/submission.pass"
+		"$H/bin/qmail-passwd" "$(id -un)" < "$L/submission.pass" \
+		    > "$L/log/passwd" 2>&1 || die "qmail-passwd failed (see $L/log/passwd)"
+		say "submission account $(id -un), password in $L/submission.pass"
+	fi
+}
+
+# DKIM keys for the local domains (qmail-dkimkey keeps a key that exists
+# and prints its records again), and local/bin/sendmail, which signs
+dkim_setup() {
+	[ -x "$H/bin/qmail-dkimkey" ] && [ -x "$H/bin/qmail-dksign" ] || return 0
+	for dom in $DOMAINS; do
+		case $dom in *.*) ;; *) continue ;; esac
+		"$H/bin/qmail-dkimkey" -e -o "$L/dkim-$dom.txt" "$dom" \
+		    > "$L/log/dkimkey" 2>&1 ||
+			die "qmail-dkimkey $dom failed (see $L/log/dkimkey)"
+	done
+	mkdir -p "$L/bin"
+	printf '#!/bin/sh\n# sendmail that DKIM-signs (make local)\nQMAILQUEUE=%s\nexport QMAILQUEUE\nexec %s "$@"\n' \
+	    "$H/bin/qmail-dksign" "$H/bin/sendmail" > "$L/bin/sendmail.new" &&
+	    chmod 755 "$L/bin/sendmail.new" && mv -f "$L/bin/sendmail.new" "$L/bin/sendmail" ||
+		die "cannot write $L/bin/sendmail"
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -159,18 +224,36 @@ mkservice() {
 	chmod 755 "$d/log/run.new"; mv -f "$d/log/run.new" "$d/log/run"
 }
 
-smtpd_cmd() {	# port program
-	echo "exec tcpserver -v -R -H -l localhost -b 100 -c 50 $IP $1 $H/bin/$2"
+smtpd_cmd() {	# port program [args]: tcpserver on IP:port
+	_port=$1; shift
+	echo "exec tcpserver -v -R -H -l localhost -b 100 -c 50 $IP $_port $*"
+}
+
+# the SMTP services, one a line: NAME PORT and the program under tcpserver
+smtp_services() {
+	_me=$(sed -n 1p "$H/control/me")
+	auth="$H/bin/qmail-smtpd $_me $H/bin/qmail-checkpw /bin/true"
+	if [ -x "$H/bin/qmail-tlsd" ] && [ -s "$H/control/servercert.pem" ]; then
+		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-tlsd $H/bin/qmail-smtpd"
+		echo "qmail-smtps $SMTPS_PORT $H/bin/qmail-tlsd -i $auth"
+		sign=
+		[ -x "$H/bin/qmail-dksign" ] && sign=QMAILQUEUE=$H/bin/qmail-dksign
+		echo "qmail-submission $SUB_PORT env UCSPITLS=! SMTPAUTHREQUIRED=1 $sign $H/bin/qmail-tlsd $auth"
+	else
+		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-smtpd"
+	fi
 }
 
 start_svscan() {
 	mkdir -p "$L/service" "$L/run"
 	mkservice qmail-send "exec $H/bin/qmail-start $L/Maildir/"
 	if [ -x "$H/bin/qmail-smtpd" ] && have tcpserver; then
-		mkservice qmail-smtpd "$(smtpd_cmd "$SMTP_PORT" qmail-smtpd)"
+		smtp_services | while read -r n port cmd; do
+			mkservice "$n" "$(smtpd_cmd "$port" $cmd)"
+		done
 	fi
 	if [ -x "$H/bin/qmail-qmtpd" ] && have tcpserver; then
-		mkservice qmail-qmtpd "$(smtpd_cmd "$QMTP_PORT" qmail-qmtpd)"
+		mkservice qmail-qmtpd "$(smtpd_cmd "$QMTP_PORT" "$H/bin/qmail-qmtpd")"
 	fi
 	if alive "$L/run/svscan.pid"; then
 		for s in "$L"/service/*; do svc -u "$s" "$s/log" 2>/dev/null; done
@@ -198,8 +281,11 @@ start_plain() {
 	mkdir -p "$L/run" "$L/log"
 	bg_start qmail-send "$H/bin/qmail-start" "$L/Maildir/"
 	if have tcpserver; then
-		[ -x "$H/bin/qmail-smtpd" ] && bg_start qmail-smtpd tcpserver -v -R -H \
-		    -l localhost -b 100 -c 50 "$IP" "$SMTP_PORT" "$H/bin/qmail-smtpd"
+		[ -x "$H/bin/qmail-smtpd" ] && smtp_services > "$L/run/smtp.services"
+		[ -x "$H/bin/qmail-smtpd" ] && while read -r n port cmd; do
+			bg_start "$n" tcpserver -v -R -H -l localhost -b 100 -c 50 \
+			    "$IP" "$port" $cmd
+		done < "$L/run/smtp.services"
 		[ -x "$H/bin/qmail-qmtpd" ] && bg_start qmail-qmtpd tcpserver -v -R -H \
 		    -l localhost -b 100 -c 50 "$IP" "$QMTP_PORT" "$H/bin/qmail-qmtpd"
 	fi
@@ -238,6 +324,23 @@ send_up() {	# is the same qmail-send running two seconds later?
 	[ -n "$p1" ] && [ "$p1" = "$p2" ]
 }
 
+tls_text() {	# what start prints about TLS and submission
+	if [ -s "$L/submission.pass" ] && [ -x "$H/bin/qmail-tlsd" ]; then
+		cat <<EOF
+  SMTPS: $IP:$SMTPS_PORT (TLS at once)   submission: $IP:$SUB_PORT (STARTTLS, then AUTH)
+  TLS certificate (self-signed): $H/control/servercert.pem
+Submit with TLS and a password (user $me, password in $L/submission.pass):
+  swaks --server $IP:$SUB_PORT --tls --auth PLAIN --auth-user $me --auth-password "\$(cat $L/submission.pass)" --from $me@$dom --to you@$dom
+  swaks --server $IP:$SMTPS_PORT --tlsc --auth LOGIN --auth-user $me --auth-password "\$(cat $L/submission.pass)" --to you@$dom
+  swaks --server $IP:$SMTP_PORT --tls --to you@$dom
+DKIM: mail through submission and $L/bin/sendmail is signed; publish
+  $(ls "$L"/dkim-*.txt 2>/dev/null | tr '\n' ' ')
+EOF
+	else
+		echo "  (no TLS: openssl or qmail-tlsd is missing)"
+	fi
+}
+
 start() {
 	have make || die "make is not installed"
 	build
@@ -261,7 +364,9 @@ start() {
 		say "warning: qmail-send is not staying up; see $L/log/qmail-send*"
 	fi
 	if [ -x "$H/bin/qmail-smtpd" ] && have tcpserver; then
-		waitport "$SMTP_PORT" || { ok=0; say "warning: nothing answers on $IP:$SMTP_PORT yet (see $L/log)"; }
+		for port in $(smtp_services | cut -d' ' -f2); do
+			waitport "$port" || { ok=0; say "warning: nothing answers on $IP:$port yet (see $L/log)"; }
+		done
 	fi
 	me=$(id -un)
 	dom=${DOMAINS%% *}
@@ -270,7 +375,8 @@ start() {
 The local instance is up: home $H, mail for
 $(printf '  anything@%s\n' $DOMAINS)
 lands in $L/Maildir.
-  SMTP: $IP:$SMTP_PORT (qmail-smtpd)   QMTP: $IP:$QMTP_PORT (qmail-qmtpd)
+  SMTP: $IP:$SMTP_PORT (qmail-smtpd, STARTTLS)   QMTP: $IP:$QMTP_PORT (qmail-qmtpd)
+$(tls_text)
 Send a message:
   swaks --server $IP:$SMTP_PORT --from $me@$dom --to you@$dom
   printf 'Subject: hello\\n\\nhi\\n' | $H/bin/sendmail you@$dom
@@ -329,7 +435,7 @@ stop_svscan() {
 }
 
 stop_plain() {
-	for n in qmail-smtpd qmail-qmtpd qmail-send; do
+	for n in qmail-smtpd qmail-smtps qmail-submission qmail-qmtpd qmail-send; do
 		f=$L/run/$n.pid
 		alive "$f" || { rm -f "$f"; continue; }
 		p=$(cat "$f")

@@ -5,8 +5,10 @@
 # DIR/qmail-smtpd, ...), each with a log/main directory owned by the log
 # user.  Then link the ones you want into svscan's directory, e.g.
 # ln -s DIR/qmail-send /etc/service/.  Run files are replaced by rename;
-# logs are kept.  Run from the top of the source tree after make setup, as
-# root for a system installation.
+# logs are kept.  Last, it says whether control/servercert.pem, the key
+# qmail-tlsd needs for qmail-smtpd's STARTTLS, qmail-smtps and
+# qmail-submission, is there with its owner and mode.  Run from the top of
+# the source tree after make setup, as root for a system installation.
 set -eu
 dest=${1:?usage: services.sh DIR}
 home=$(sed -n 1p conf-qmail)
@@ -25,3 +27,11 @@ for s in "$home"/service/*/; do
 	chown "$ulog" "$dest/$n/log/main" 2>/dev/null || [ "$(id -u)" != 0 ]
 	echo "services: $dest/$n"
 done
+# TLS: qmail-tlsd's key (INSTALL.md, TLS)
+cert=$home/control/servercert.pem
+utls=$(sed -n 9p conf-users)
+if [ ! -f "$cert" ]; then
+	echo "services: no $cert: qmail-smtpd offers no STARTTLS, qmail-smtps and qmail-submission serve nobody"
+elif [ "$(sed -n 1p conf-ids)" != single ] && [ "$(stat -c '%U %a' "$cert")" != "$utls 400" ]; then
+	echo "services: $cert should be owned by $utls, mode 400 (it is $(stat -c '%U %a' "$cert"))" >&2
+fi
