@@ -56,7 +56,7 @@ grep -q "swaks --server 127.0.0.1:21345 --tls --auth PLAIN --auth-user $u" "$TES
 sw() {	# name swaks-args...: must be accepted
 	_n=$1; shift
 	swaks --from "$u@example.test" --to you@example.test "$@" > "$TESTTMP/swaks.$_n" 2>&1 &&
-		grep -q '^<-  *250 .*ok' "$TESTTMP/swaks.$_n" &&
+		grep -q '^<[-~]  *250 .*ok' "$TESTTMP/swaks.$_n" &&
 		ok "local instance: $_n is accepted" ||
 		{ notok "local instance: $_n is accepted"; tail -n 12 "$TESTTMP/swaks.$_n" | sed 's/^/    /'; }
 }
@@ -65,9 +65,15 @@ sw "implicit TLS with AUTH LOGIN on SMTPS" --server 127.0.0.1:21344 --tlsc \
     --auth LOGIN --auth-user "$u" --auth-password "$pass" --header "Subject: via smtps $$"
 sw "STARTTLS and AUTH PLAIN on submission" --server 127.0.0.1:21345 --tls \
     --auth PLAIN --auth-user "$u" --auth-password "$pass" --header "Subject: via submission $$"
-swaks --server 127.0.0.1:21345 --auth PLAIN --auth-user "$u" --auth-password "$pass" \
-    --to you@example.test > "$TESTTMP/swaks.notls" 2>&1
-grep -q ' 530 ' "$TESTTMP/swaks.notls" && ! grep -q ' 235 ' "$TESTTMP/swaks.notls" &&
+python3 - 21345 "$u" "$pass" > "$TESTTMP/swaks.notls" 2>&1 <<'PY'
+import base64, smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.ehlo('client.test')
+cred = base64.b64encode(('\0%s\0%s' % (sys.argv[2], sys.argv[3])).encode()).decode()
+print(s.docmd('AUTH', 'PLAIN ' + cred))
+s.quit()
+PY
+grep -q '^(530, ' "$TESTTMP/swaks.notls" &&
 	ok "local instance: AUTH without TLS on submission is refused with 530" ||
 	{ notok "local instance: AUTH without TLS on submission is refused with 530"; tail -n 8 "$TESTTMP/swaks.notls" | sed 's/^/    /'; }
 swaks --server 127.0.0.1:21345 --tls --to you@example.test > "$TESTTMP/swaks.noauth" 2>&1
@@ -122,8 +128,8 @@ for k, pat in want.items():
     if k not in got:
         print(k, ': not delivered'); continue
     head = got[k].split(b'\n\n', 1)[0]
-    rec = re.search(rb'^Received: .*\n(?:[ \t].*\n)*', head + b'\n', re.M)
-    r = rec.group(0) if rec else b''
+    recs = re.findall(rb'^Received: .*\n(?:[ \t].*\n)*', head + b'\n', re.M)
+    r = ([x for x in recs if b' with ' in x] or [b''])[0]	# qmail-smtpd's
     if not re.search(pat, r):
         print(k, ': Received line lacks', pat, r)
     if k != 'via starttls' and user.encode() not in r:
