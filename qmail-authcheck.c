@@ -385,7 +385,7 @@ readheader(DKIM *dk)
 	struct sa f = SA_INIT;
 	struct buf b;
 	struct hf h;
-	size_t n, total = 0;
+	size_t total = 0;
 	int r, first = 1;
 
 	if (lseek(tmpfd, 0, SEEK_SET) == -1)
@@ -393,20 +393,19 @@ readheader(DKIM *dk)
 	buf_init(&b, tmpfd, space, sizeof space);
 	hf_init(&h, &b);
 	while ((r = hf_next(&h, &f, FIELDMAX)) == 1) {
-		n = hdr_name(f.s, f.len);
-		if (first && hdr_is(f.s, n, "Received") && helo.len == 0)
+		if (first && hdr_is(f.s, f.len, "Received") && helo.len == 0)
 			helofrom(f.s, f.len);
 		first = 0;
-		if (hdr_is(f.s, n, "From"))
+		if (hdr_is(f.s, f.len, "From"))
 			fromfield(f.s, f.len, h.trunc);
-		if (hdr_is(f.s, n, "DKIM-Signature"))
+		if (hdr_is(f.s, f.len, "DKIM-Signature"))
 			ndkimhdrs++;
 		total += f.len;
 		if (h.trunc || total > LIMIT_HEADER)
 			headertoolarge = 1;
 		if (dk != NULL && !headertoolarge &&
 		    dkim_header(dk, (u_char *)f.s, f.len) != DKIM_STAT_OK &&
-		    hdr_is(f.s, n, "DKIM-Signature") == 0)
+		    hdr_is(f.s, f.len, "DKIM-Signature") == 0)
 			headertoolarge = 1;	/* the library took no more */
 	}
 	if (r == -1)
@@ -781,7 +780,7 @@ deliver(const struct sa *arfield)
 	struct buf b;
 	struct hf h;
 	struct qq q;
-	size_t n, v, i;
+	size_t v, i;
 	int r, code;
 
 	if (env_unset("QMAILQUEUE") == -1)
@@ -794,16 +793,15 @@ deliver(const struct sa *arfield)
 	buf_init(&b, tmpfd, space, sizeof space);
 	hf_init(&h, &b);
 	while ((r = hf_next(&h, &f, FIELDMAX)) == 1) {
-		n = hdr_name(f.s, f.len);
-		v = n + byte_chr(f.s + n, f.len - n, ':') + 1;
-		if (hdr_is(f.s, n, "Authentication-Results") && (h.trunc ||
+		v = hdr_value(f.s, f.len);
+		if (hdr_is(f.s, f.len, "Authentication-Results") && (h.trunc ||
 		    ar_ours(f.s + v, f.len - v, authservid.s, authservid.len)))
 			continue;
 		copyrange(&q, h.start, h.off);
 	}
 	if (r == -1)
 		fail_read();
-	copyrange(&q, h.off, -1);
+	copyrange(&q, h.start, -1);	/* the empty line, the body */
 	if (sa_str(&sender) == NULL)
 		fail_nomem();
 	qq_from(&q, sender.s);
