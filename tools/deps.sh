@@ -6,7 +6,8 @@
 # are missing then say "skip").
 pkgs="build-essential clang daemontools ucspi-tcp swaks mandoc mblaze mutt
 strace faketime iproute2 dnsmasq-base bind9-dnsutils postfix fastforward dot-forward
-python3 musl-tools libssl-dev libcrypt-dev openssl ca-certificates"
+python3 musl-tools libssl-dev libcrypt-dev openssl ca-certificates
+libopendkim-dev libspf2-dev libopendmarc-dev publicsuffix python3-dkim"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
