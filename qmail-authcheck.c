@@ -377,12 +377,26 @@ cpy(char *to, size_t max, const unsigned char *from)
 	to[n] = '\0';
 }
 
+/* a field with its folding as CR LF, the form libopendkim canonicalizes */
+static int
+crlf(struct sa *c, const struct sa *f)
+{
+	size_t i;
+
+	c->len = 0;
+	for (i = 0; i < f->len; i++)
+		if ((f->s[i] == '\n' && sa_catc(c, '\r') == -1) ||
+		    sa_catc(c, f->s[i]) == -1)
+			fail_nomem();
+	return 0;
+}
+
 /* the header once, for DKIM and for what the other checks need */
 static void
 readheader(DKIM *dk)
 {
 	char space[BUF_SIZE * 4];
-	struct sa f = SA_INIT;
+	struct sa f = SA_INIT, c = SA_INIT;
 	struct buf b;
 	struct hf h;
 	size_t total = 0;
@@ -403,8 +417,8 @@ readheader(DKIM *dk)
 		total += f.len;
 		if (h.trunc || total > LIMIT_HEADER)
 			headertoolarge = 1;
-		if (dk != NULL && !headertoolarge &&
-		    dkim_header(dk, (u_char *)f.s, f.len) != DKIM_STAT_OK &&
+		if (dk != NULL && !headertoolarge && crlf(&c, &f) == 0 &&
+		    dkim_header(dk, (u_char *)c.s, c.len) != DKIM_STAT_OK &&
 		    hdr_is(f.s, f.len, "DKIM-Signature") == 0)
 			headertoolarge = 1;	/* the library took no more */
 	}
@@ -412,6 +426,7 @@ readheader(DKIM *dk)
 		fail_read();
 	bodyoff = h.off;
 	sa_free(&f);
+	sa_free(&c);
 }
 
 static void
@@ -492,6 +507,7 @@ spfcheck(struct sa *identity, int *helo_used)
 	SPF_request_t *req;
 	SPF_response_t *resp = NULL;
 	const char *ip = remoteip;
+	SPF_errcode_t err;
 	enum res r;
 
 	*helo_used = sender.len == 0;
@@ -520,7 +536,7 @@ spfcheck(struct sa *identity, int *helo_used)
 	/* a bare domain becomes postmaster@domain (RFC 7208 2.4) */
 	if (SPF_request_set_env_from(req, identity->s) != 0)
 		return R_PERMERROR;
-	(void)SPF_request_query_mailfrom(req, &resp);
+	err = SPF_request_query_mailfrom(req, &resp);
 	if (resp == NULL)
 		return R_TEMPERROR;
 	switch (SPF_response_result(resp)) {
@@ -530,7 +546,13 @@ spfcheck(struct sa *identity, int *helo_used)
 	case SPF_RESULT_NEUTRAL: r = R_NEUTRAL; break;
 	case SPF_RESULT_NONE: r = R_NONE; break;
 	case SPF_RESULT_PERMERROR: r = R_PERMERROR; break;
-	default: r = R_TEMPERROR; break;	/* temperror, or the library's own */
+	case SPF_RESULT_TEMPERROR: r = R_TEMPERROR; break;
+	default:	/* the library's "invalid": its error says which */
+		if (err == SPF_E_NO_MEMORY)
+			fail_nomem();
+		r = err == SPF_E_DNS_ERROR || err == SPF_E_INTERNAL_ERROR ||
+		    err == SPF_E_SUCCESS ? R_TEMPERROR : R_PERMERROR;
+		break;
 	}
 	SPF_response_free(resp);
 	SPF_request_free(req);

@@ -157,14 +157,14 @@ check_ar "spf temperror: a DNS server that never answers" 'spf=temperror smtp\.m
 
 # ---- DKIM
 sendmsg 24710 sender.test a@pass.test a@pass.test $K1 pass.test s1
-check_ar "dkim pass (signed by python3-dkim)" 'dkim=pass header\.d=pass\.test header\.s=s1 header\.b=' 'dmarc=pass header\.from=pass\.test'
+check_ar "dkim pass (signed by python3-dkim)" 'dkim=pass header\.d=pass\.test header\.s=s1 header\.b=' 'dmarc=pass .*header\.from=pass\.test'
 sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --tamper
 check_ar "dkim fail: body changed after signing" 'dkim=fail \(body hash mismatch\) header\.d=pass\.test'
 sendmsg 24710 sender.test a@nospf.test a@garbage.test $K1 garbage.test s1
 check_ar "dkim permerror: a garbage key record" 'dkim=permerror \([^)]*\) header\.d=garbage\.test'
-sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --mangle 'a=rsa-sha256=a=rsa-bogus'
+sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --mangle 'a=rsa-sha256|a=rsa-bogus'
 check_ar "dkim neutral: malformed tags" 'dkim=neutral'
-sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --mangle 'd=pass.test=d='
+sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --mangle 'd=pass.test|d='
 check_ar "dkim neutral: an empty d= tag" 'dkim=(neutral|permerror)'
 t0=$(date +%s)
 sendmsg 24710 sender.test a@pass.test a@pass.test $K1 pass.test s1 --sigs 1000
@@ -188,11 +188,11 @@ check_ar "dmarc fail, p=quarantine" 'dmarc=fail \(p=quarantine[^)]*dis=quarantin
 sendmsg 24710 sender.test bounce@pass.test x@rej.test
 check_ar "dmarc fail, p=reject, marked by default" 'dmarc=fail \(p=reject[^)]*dis=reject\) header\.from=rej\.test'
 sendmsg 24710 sender.test bounce@pass.test x@rej.test $K1 rej.test s1
-check_ar "dmarc pass through aligned DKIM alone" 'dkim=pass header\.d=rej\.test' 'dmarc=pass header\.from=rej\.test'
+check_ar "dmarc pass through aligned DKIM alone" 'dkim=pass header\.d=rej\.test' 'dmarc=pass .*header\.from=rej\.test'
 sendmsg 24710 sender.test a@nospf.test x@rel.test $K1 mail.rel.test s1
-check_ar "dmarc pass: relaxed DKIM alignment" 'dkim=pass header\.d=mail\.rel\.test' 'dmarc=pass header\.from=rel\.test'
+check_ar "dmarc pass: relaxed DKIM alignment" 'dkim=pass header\.d=mail\.rel\.test' 'dmarc=pass .*header\.from=rel\.test'
 sendmsg 24710 sender.test b@mail.rel.test x@rel.test
-check_ar "dmarc pass: relaxed SPF alignment" 'spf=pass' 'dmarc=pass header\.from=rel\.test'
+check_ar "dmarc pass: relaxed SPF alignment" 'spf=pass' 'dmarc=pass .*header\.from=rel\.test'
 sendmsg 24710 sender.test a@nospf.test x@strict.test $K1 mail.strict.test s1
 check_ar "dmarc fail: strict DKIM alignment" 'dkim=pass header\.d=mail\.strict\.test' 'dmarc=fail'
 sendmsg 24710 sender.test b@mail.strict.test x@strict.test

@@ -8,7 +8,7 @@ print the server's reply to the end of DATA as "CODE text".
   --tamper      change the body after signing
   --sigs N      repeat the signature header N times
   --bigheader N add an X-Big field of N bytes (folded)
-  --mangle A=B  replace the text A by B in the signature header
+  --mangle A|B  replace the text A by B in the signature header
   --ar TEXT     add "Authentication-Results: TEXT" before signing
   --tag TEXT    a Subject tag to find the message by
 
@@ -83,7 +83,7 @@ def send(argv):
         elif o == "--bigheader":
             a["bigheader"] = int(argv[i + 1])
         elif o == "--mangle":
-            a["mangle"].append(argv[i + 1].split("=", 1))
+            a["mangle"].append(argv[i + 1].split("|", 1))
         elif o == "--ar":
             a["ar"] = argv[i + 1]
         elif o == "--tag":
