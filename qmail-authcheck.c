@@ -589,6 +589,25 @@ spfoutcome(enum res r)
 	}
 }
 
+/*
+ * Could a result for domain d align with the From: domain?  Equal, or one
+ * a subdomain of the other: relaxed alignment, roughly (without the
+ * public suffix list).  Only such a temperror can turn a DMARC failure
+ * into a pass on another try.
+ */
+static int
+related(const char *d, size_t n)
+{
+	const char *f = fromdom.s;
+	size_t fn = fromdom.len;
+
+	if (sameb(d, n, f, fn))
+		return 1;
+	if (n > fn && d[n - fn - 1] == '.' && sameb(d + n - fn, fn, f, fn))
+		return 1;
+	return fn > n && f[fn - n - 1] == '.' && sameb(f + fn - n, n, d, n);
+}
+
 static void
 dmarccheck(struct dmarc *m, enum res spf, struct sa *spfid, int helo_used)
 {
@@ -615,8 +634,9 @@ dmarccheck(struct dmarc *m, enum res spf, struct sa *spfid, int helo_used)
 	if (opendmarc_policy_library_init(&lib) != DMARC_PARSE_OKAY)
 		die_code(QQ_BUG, "unable to start libopendmarc");
 	if ((pc = opendmarc_policy_connect_init((u_char *)remoteip,
-	    byte_chr(remoteip, str_len(remoteip), ':') <
-	    str_len(remoteip))) == NULL || sa_str(&fromdom) == NULL)
+	    byte_chr(remoteip, str_len(remoteip), ':') < str_len(remoteip) ?
+	    DMARC_POLICY_IP_TYPE_IPV6 : DMARC_POLICY_IP_TYPE_IPV4)) == NULL ||
+	    sa_str(&fromdom) == NULL)
 		fail_nomem();
 	if (opendmarc_policy_store_from_domain(pc, (u_char *)fromdom.s) !=
 	    DMARC_PARSE_OKAY) {
@@ -625,16 +645,17 @@ dmarccheck(struct dmarc *m, enum res spf, struct sa *spfid, int helo_used)
 		return;
 	}
 	for (i = 0; i < nsigs; i++) {
-		if (sigs[i].r == R_TEMPERROR)
+		if (sigs[i].r == R_TEMPERROR && related(sigs[i].d,
+		    str_len(sigs[i].d)))
 			m->anytemp = 1;
 		(void)opendmarc_policy_store_dkim(pc, (u_char *)sigs[i].d,
 		    (u_char *)sigs[i].s, dkimoutcome(sigs[i].r),
 		    (u_char *)resname[sigs[i].r]);
 	}
-	if (spf == R_TEMPERROR)
-		m->anytemp = 1;
 	dom = spfid->s + byte_rchr(spfid->s, spfid->len, '@');
 	dom = *dom == '@' ? dom + 1 : spfid->s;
+	if (spf == R_TEMPERROR && related(dom, str_len(dom)))
+		m->anytemp = 1;
 	if (spfid->len)
 		(void)opendmarc_policy_store_spf(pc, (u_char *)dom,
 		    spfoutcome(spf), helo_used ? DMARC_POLICY_SPF_ORIGIN_HELO :

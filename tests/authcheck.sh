@@ -54,6 +54,9 @@ txt-record=_dmarc.rel.test,"v=DMARC1; p=reject"
 txt-record=mail.rel.test,"v=spf1 ip4:10.231.0.5 -all"
 txt-record=_dmarc.strict.test,"v=DMARC1; p=reject; adkim=s; aspf=s"
 txt-record=mail.strict.test,"v=spf1 ip4:10.231.0.5 -all"
+local=/spt.co.uk/
+txt-record=_dmarc.spt.co.uk,"v=DMARC1; p=reject; sp=none"
+txt-record=_dmarc.pct.test,"v=DMARC1; p=reject; pct=0"
 server=/dead.test/10.231.0.99
 Z
 nn_host mx 1
@@ -88,6 +91,7 @@ smtpd 24710 QMAILQUEUE="$QHOME/bin/qmail-authcheck"
 smtpd 24711 QMAILQUEUE="$QHOME/bin/qmail-authcheck" RELAYCLIENT=
 smtpd 24712 QMAILQUEUE="$QHOME/bin/qmail-authcheck" SMTPAUTHUSER=joe
 smtpd 24713 -u QMAILQUEUE
+smtpd 24714 QMAILQUEUE="$QHOME/bin/qmail-authcheck" SMTPHELO=pass.test
 sleep 0.5
 
 n=0
@@ -148,6 +152,8 @@ sendmsg 24710 sender.test a@perm.test a@perm.test
 check_ar "spf permerror" 'spf=permerror smtp\.mailfrom=a@perm\.test'
 sendmsg 24710 pass.test "" a@nospf.test
 check_ar "spf for a null sender checks the HELO name" 'spf=pass smtp\.helo=pass\.test'
+sendmsg 24714 bogus.invalid "" a@nospf.test
+check_ar "spf: SMTPHELO from the environment names the HELO" 'spf=pass smtp\.helo=pass\.test'
 t0=$(date +%s)
 sendmsg 24710 sender.test a@dead.test a@nospf.test
 t1=$(date +%s)
@@ -172,6 +178,8 @@ t1=$(date +%s)
 check_ar "1,000 DKIM-Signature fields: 8 verified, the rest reported" 'dkim=pass header\.d=pass\.test' '992 more signatures not verified'
 [ $((t1 - t0)) -lt 30 ] && ok "1,000 signatures in bounded time ($((t1 - t0)) s)" ||
 	notok "1,000 signatures in bounded time ($((t1 - t0)) s)"
+sendmsg 24710 sender.test a@nospf.test a@nospf.test $K1 dead.test s1
+check_ar "dkim temperror: the key query times out" 'dkim=temperror \([^)]*\) header\.d=dead\.test'
 sendmsg 24710 sender.test a@pass.test a@pass.test --bigheader 1048576
 check_ar "a 1 MB header is delivered and checked" 'spf=pass'
 case $got in *"BIG: "*) big=$(printf '%s\n' "$got" | sed -n 's/^BIG: //p')
@@ -197,11 +205,21 @@ sendmsg 24710 sender.test a@nospf.test x@strict.test $K1 mail.strict.test s1
 check_ar "dmarc fail: strict DKIM alignment" 'dkim=pass header\.d=mail\.strict\.test' 'dmarc=fail'
 sendmsg 24710 sender.test b@mail.strict.test x@strict.test
 check_ar "dmarc fail: strict SPF alignment" 'spf=pass' 'dmarc=fail'
+sendmsg 24710 sender.test bounce@pass.test x@sub.spt.co.uk
+check_ar "dmarc: sp= for a subdomain (organizational domain record)" 'dmarc=fail \(p=reject sp=none [^)]*dis=none\) header\.from=sub\.spt\.co\.uk'
+sendmsg 24710 sender.test bounce@pass.test x@pct.test
+check_ar "dmarc: pct=0 applies the next weaker policy" 'dmarc=fail \(p=reject [^)]*pct=0 dis=quarantine\)'
+sendmsg 24710 sender.test a@pass.test x@dead.test
+check_ar "dmarc temperror: the DMARC record query times out" 'spf=pass' 'dmarc=temperror [^;]*header\.from=dead\.test'
 
 # ---- policy
 echo reject > "$QHOME/control/dmarcreject"
 sendmsg 24710 sender.test bounce@pass.test x@rej.test
 check_reply "dmarc p=reject failure refused at the end of DATA" '^55[04] .*5\.7\.1'
+sendmsg 24710 sender.test bounce@pass.test x@pct.test
+check_ar "p=reject outside pct not refused" 'dmarc=fail'
+sendmsg 24710 sender.test a@pass.test x@dead.test
+check_reply "dmarc temperror with dmarcreject: a temporary refusal" '^451 .*4\.4\.3'
 sendmsg 24710 sender.test bounce@pass.test x@quar.test
 check_ar "p=quarantine failure still only marked" 'dmarc=fail'
 echo 10.231.0.0/24 > "$QHOME/control/authcheckskip"
