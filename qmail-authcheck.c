@@ -608,14 +608,89 @@ related(const char *d, size_t n)
 	return fn > n && f[fn - n - 1] == '.' && sameb(f + fn - n, n, d, n);
 }
 
+/* one DMARC evaluation: NULL when the From domain is refused */
+static DMARC_POLICY_T *
+dmarcquery(int *st, struct dmarc *m, enum res spf, const char *dom,
+    const struct sa *spfid, int helo_used)
+{
+	DMARC_POLICY_T *pc;
+	size_t i;
+
+	if ((pc = opendmarc_policy_connect_init((u_char *)remoteip,
+	    byte_chr(remoteip, str_len(remoteip), ':') < str_len(remoteip) ?
+	    DMARC_POLICY_IP_TYPE_IPV6 : DMARC_POLICY_IP_TYPE_IPV4)) == NULL ||
+	    sa_str(&fromdom) == NULL)
+		fail_nomem();
+	if (opendmarc_policy_store_from_domain(pc, (u_char *)fromdom.s) !=
+	    DMARC_PARSE_OKAY) {
+		(void)opendmarc_policy_connect_shutdown(pc);
+		return NULL;
+	}
+	for (i = 0; i < nsigs; i++) {
+		if (sigs[i].r == R_TEMPERROR && related(sigs[i].d,
+		    str_len(sigs[i].d)))
+			m->anytemp = 1;
+		(void)opendmarc_policy_store_dkim(pc, (u_char *)sigs[i].d,
+		    (u_char *)sigs[i].s, dkimoutcome(sigs[i].r),
+		    (u_char *)resname[sigs[i].r]);
+	}
+	if (spf == R_TEMPERROR && related(dom, str_len(dom)))
+		m->anytemp = 1;
+	if (spfid->len)
+		(void)opendmarc_policy_store_spf(pc, (u_char *)dom,
+		    spfoutcome(spf), helo_used ? DMARC_POLICY_SPF_ORIGIN_HELO :
+		    DMARC_POLICY_SPF_ORIGIN_MAILFROM, (u_char *)resname[spf]);
+	*st = opendmarc_policy_query_dmarc(pc, NULL);
+	return pc;
+}
+
+/*
+ * The public suffix list costs about 4 ms to load, more than all the rest:
+ * it is loaded only when the answer depends on it, that is when an
+ * identifier that passed is not the From: domain itself (relaxed
+ * alignment), or when the From: domain, below a second level, has no
+ * record of its own (the organizational domain's is wanted).
+ */
+static int
+psl_load(void)
+{
+	if (access(PSL, R_OK) == -1)
+		return 0;
+	if (opendmarc_tld_read_file(PSL, "//", "*.", "!") != 0)
+		die_code(QQ_BUG, "unable to read ", PSL);
+	return 1;
+}
+
+static size_t
+dots(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i + 1 < n; i++)	/* a final dot is no label */
+		k += s[i] == '.';
+	return k;
+}
+
+static int
+psl_wanted(enum res spf, const char *dom)
+{
+	size_t i;
+
+	for (i = 0; i < nsigs; i++)
+		if (sigs[i].r == R_PASS && !sameb(sigs[i].d,
+		    str_len(sigs[i].d), fromdom.s, fromdom.len))
+			return 1;
+	return spf == R_PASS && !sameb(dom, str_len(dom), fromdom.s,
+	    fromdom.len);
+}
+
 static void
 dmarccheck(struct dmarc *m, enum res spf, struct sa *spfid, int helo_used)
 {
 	OPENDMARC_LIB_T lib;
 	DMARC_POLICY_T *pc;
 	const char *dom;
-	size_t i;
-	int st, pol;
+	int st, pol, psl = 0;
 
 	memset(m, 0, sizeof *m);
 	m->pct = 100;
@@ -627,39 +702,27 @@ dmarccheck(struct dmarc *m, enum res spf, struct sa *spfid, int helo_used)
 	}
 	memset(&lib, 0, sizeof lib);
 	lib.tld_type = OPENDMARC_TLD_TYPE_NONE;
-	if (access(PSL, R_OK) == 0) {
-		lib.tld_type = OPENDMARC_TLD_TYPE_MOZILLA;
-		memcpy(lib.tld_source_file, PSL, sizeof PSL);
-	}
 	if (opendmarc_policy_library_init(&lib) != DMARC_PARSE_OKAY)
 		die_code(QQ_BUG, "unable to start libopendmarc");
-	if ((pc = opendmarc_policy_connect_init((u_char *)remoteip,
-	    byte_chr(remoteip, str_len(remoteip), ':') < str_len(remoteip) ?
-	    DMARC_POLICY_IP_TYPE_IPV6 : DMARC_POLICY_IP_TYPE_IPV4)) == NULL ||
-	    sa_str(&fromdom) == NULL)
+	if (sa_str(spfid) == NULL)
 		fail_nomem();
-	if (opendmarc_policy_store_from_domain(pc, (u_char *)fromdom.s) !=
-	    DMARC_PARSE_OKAY) {
+	dom = spfid->s + byte_rchr(spfid->s, spfid->len, '@');
+	dom = *dom == '@' ? dom + 1 : spfid->s;
+	if (psl_wanted(spf, dom))
+		psl = psl_load();
+	if ((pc = dmarcquery(&st, m, spf, dom, spfid, helo_used)) == NULL) {
 		m->r = R_PERMERROR;
 		m->why = "bad From domain";
 		return;
 	}
-	for (i = 0; i < nsigs; i++) {
-		if (sigs[i].r == R_TEMPERROR && related(sigs[i].d,
-		    str_len(sigs[i].d)))
-			m->anytemp = 1;
-		(void)opendmarc_policy_store_dkim(pc, (u_char *)sigs[i].d,
-		    (u_char *)sigs[i].s, dkimoutcome(sigs[i].r),
-		    (u_char *)resname[sigs[i].r]);
+	if (!psl && (st == DMARC_DNS_ERROR_NO_RECORD ||
+	    st == DMARC_DNS_ERROR_NXDOMAIN || st == DMARC_POLICY_ABSENT) &&
+	    dots(fromdom.s, fromdom.len) >= 2 && psl_load()) {
+		(void)opendmarc_policy_connect_shutdown(pc);
+		if ((pc = dmarcquery(&st, m, spf, dom, spfid, helo_used)) ==
+		    NULL)
+			die_bug("the From domain changed");
 	}
-	dom = spfid->s + byte_rchr(spfid->s, spfid->len, '@');
-	dom = *dom == '@' ? dom + 1 : spfid->s;
-	if (spf == R_TEMPERROR && related(dom, str_len(dom)))
-		m->anytemp = 1;
-	if (spfid->len)
-		(void)opendmarc_policy_store_spf(pc, (u_char *)dom,
-		    spfoutcome(spf), helo_used ? DMARC_POLICY_SPF_ORIGIN_HELO :
-		    DMARC_POLICY_SPF_ORIGIN_MAILFROM, (u_char *)resname[spf]);
 	st = opendmarc_policy_query_dmarc(pc, NULL);
 	switch (st) {
 	case DMARC_PARSE_OKAY:

@@ -12,6 +12,9 @@ print the server's reply to the end of DATA as "CODE text".
   --ar TEXT     add "Authentication-Results: TEXT" before signing
   --tag TEXT    a Subject tag to find the message by
 
+build HOST PORT HELO MAILFROM FROMADDR [options]: print the message
+instead, with LF line ends, as qmail-smtpd hands it on.
+
 read MAILDIR TAG: print, from the delivered message whose Subject holds
 TAG (read with the email module), every Authentication-Results field on
 one line each ("AR: ..."), the number of X-Big bytes ("BIG: n") and the
@@ -63,7 +66,7 @@ def build(a):
     return msg
 
 
-def send(argv):
+def send(argv, only_build=False):
     host, port, helo, mailfrom, fromaddr = argv[:5]
     a = {"fromaddr": fromaddr, "sign": None, "tamper": False, "sigs": 1,
          "bigheader": 0, "mangle": [], "ar": None, "tag": "t"}
@@ -92,6 +95,9 @@ def send(argv):
             sys.exit("unknown option " + o)
         i += 2
     msg = build(a)
+    if only_build:	# as qmail-smtpd passes it on: LF line ends
+        sys.stdout.buffer.write(msg.replace(b"\r\n", b"\n"))
+        return
     s = smtplib.SMTP(host, int(port), local_hostname=helo, timeout=90)
     try:
         s.ehlo(helo)
@@ -138,5 +144,7 @@ def read(argv):
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2:])
+    elif sys.argv[1] == "build":
+        send(sys.argv[2:], only_build=True)
     else:
         sys.exit(read(sys.argv[2:]))
