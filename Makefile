@@ -48,6 +48,8 @@ EXTLIBS_qmail-mtasts := -lssl -lcrypto
 EXTLIBS_qmail-checkpw := -lcrypt
 EXTLIBS_qmail-passwd := -lcrypt
 EXTLIBS_qmail-authcheck := -lopendkim -lspf2 -lopendmarc
+EXTLIBS_qmail-dksign := -lopendkim
+EXTLIBS_qmail-dkimkey := -lcrypto
 
 $(filter-out $(MUSL),$(PROGS)): %: %.o lib/libq.a conf-static conf-musl
 	$(LD_CMD) $(if $(filter $@,$(STATIC)),-static) -o $@ $< lib/libq.a $(EXTLIBS_$@)

@@ -14,10 +14,11 @@ extern const int conf_single;		/* 1: every id is one user's */
 
 extern const uid_t uid_alias, uid_daemon, uid_log, uid_owner;
 extern const uid_t uid_passwd, uid_queue, uid_remote, uid_send, uid_tls;
+extern const uid_t uid_dkim;
 extern const gid_t gid_qmail, gid_nofiles;
 extern const char user_alias[], user_daemon[], user_log[], user_owner[];
 extern const char user_passwd[], user_queue[], user_remote[], user_send[];
-extern const char user_tls[];
+extern const char user_tls[], user_dkim[];
 extern const char group_qmail[], group_nofiles[];
 
 #endif

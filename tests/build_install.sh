@@ -45,7 +45,7 @@ fi
 # a system build whose users do not exist stops with the commands
 mkdir -p "$T/src"
 cp conf-* "$T/src/" && mkdir -p "$T/src/tools" && cp tools/auto.sh tools/mkusers.sh "$T/src/tools/"
-printf 'qmnoalias\nqmnod\nqmnol\nroot\nqmnop\nqmnoq\nqmnor\nqmnos\nqmnot\n' > "$T/src/conf-users"
+printf 'qmnoalias\nqmnod\nqmnol\nroot\nqmnop\nqmnoq\nqmnor\nqmnos\nqmnot\nqmnok\n' > "$T/src/conf-users"
 printf 'qmnogroup\nqmnofiles\n' > "$T/src/conf-groups"
 echo system > "$T/src/conf-ids"
 (cd "$T/src" && sh tools/auto.sh) > "$T/auto" 2>&1; rc=$?

@@ -39,6 +39,7 @@ has "locals" "Messages for example.test are delivered locally."
 has "smtpgreeting default" "smtpgreeting: (Default.) SMTP greeting: 220 mail.example.org."
 has "corrupt number" "timeoutsmtpd: Oops! Trouble reading this file: $(python3 -c 'import os,errno;print(os.strerror(errno.EINVAL))')."
 has "unrecognized file" "frobnicate: I have no idea what this file does."
+has "the DKIM key directory by owner and mode" "dkim: qmail-dksign's signing keys, a directory for each domain, owner $(stat -c %U "$QHOME/control/dkim"), mode 0700."
 if [ "$(grep -c 'I have no idea' "$T/out")" = 1 ]; then ok "only the unknown file is unrecognized"
 else notok "only the unknown file is unrecognized"; grep 'no idea' "$T/out"; fi
 grep -q '^# a comment' "$T/out" && notok "comments are not items" || ok "comments are not items"

@@ -14,10 +14,10 @@ case "$spawn" in ''|*[!0-9]*) echo "auto.sh: conf-spawn must be a number" >&2; e
 [ "$split" -ge 1 ] || { echo "auto.sh: conf-split must be at least 1" >&2; exit 1; }
 case "$home" in *[\"\\]*) echo "auto.sh: conf-qmail may not contain quotes or backslashes" >&2; exit 1;; esac
 
-users=$(sed -n '1,9p' conf-users)
+users=$(sed -n '1,10p' conf-users)
 groups=$(sed -n '1,2p' conf-groups)
 set -- $users
-ualias=$1 udaemon=$2 ulog=$3 uowner=$4 upasswd=$5 uqueue=$6 uremote=$7 usend=$8 utls=$9
+ualias=$1 udaemon=$2 ulog=$3 uowner=$4 upasswd=$5 uqueue=$6 uremote=$7 usend=$8 utls=$9 udkim=${10}
 set -- $groups
 gqmail=$1 gnofiles=$2
 
@@ -25,7 +25,7 @@ case "$mode" in
 single)
 	single=1
 	me=$(id -un); myuid=$(id -u); mygid=$(id -g); mygroup=$(id -gn)
-	for v in ualias udaemon ulog uowner upasswd uqueue uremote usend utls; do
+	for v in ualias udaemon ulog uowner upasswd uqueue uremote usend utls udkim; do
 		eval "$v=\$me"
 	done
 	gqmail=$mygroup gnofiles=$mygroup
@@ -35,7 +35,7 @@ single)
 system)
 	single=0
 	missing=0
-	for u in $ualias $udaemon $ulog $uowner $upasswd $uqueue $uremote $usend $utls; do
+	for u in $ualias $udaemon $ulog $uowner $upasswd $uqueue $uremote $usend $utls $udkim; do
 		id -u "$u" >/dev/null 2>&1 || missing=1
 	done
 	for g in $gqmail $gnofiles; do
@@ -73,6 +73,7 @@ const uid_t uid_queue = $(uid $uqueue);
 const uid_t uid_remote = $(uid $uremote);
 const uid_t uid_send = $(uid $usend);
 const uid_t uid_tls = $(uid $utls);
+const uid_t uid_dkim = $(uid $udkim);
 const gid_t gid_qmail = $(gid $gqmail);
 const gid_t gid_nofiles = $(gid $gnofiles);
 
@@ -85,6 +86,7 @@ const char user_queue[] = "$uqueue";
 const char user_remote[] = "$uremote";
 const char user_send[] = "$usend";
 const char user_tls[] = "$utls";
+const char user_dkim[] = "$udkim";
 const char group_qmail[] = "$gqmail";
 const char group_nofiles[] = "$gnofiles";
 C

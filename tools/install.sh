@@ -12,13 +12,13 @@ split=$(first conf-split)
 ids=$(first conf-ids)
 problems=0
 
-set -- $(sed -n '1,9p' conf-users)
-r_alias=$1 r_daemon=$2 r_log=$3 r_owner=$4 r_passwd=$5 r_queue=$6 r_remote=$7 r_send=$8 r_tls=$9
+set -- $(sed -n '1,10p' conf-users)
+r_alias=$1 r_daemon=$2 r_log=$3 r_owner=$4 r_passwd=$5 r_queue=$6 r_remote=$7 r_send=$8 r_tls=$9 r_dkim=${10}
 set -- $(sed -n '1,2p' conf-groups)
 r_qmail=$1 r_nofiles=$2
 if [ "$ids" = single ]; then
 	me=$(id -un); mygroup=$(id -gn)
-	for r in alias daemon log owner passwd queue remote send tls; do eval "r_$r=\$me"; done
+	for r in alias daemon log owner passwd queue remote send tls dkim; do eval "r_$r=\$me"; done
 	r_qmail=$mygroup r_nofiles=$mygroup
 elif [ "$(id -u)" != 0 ] && [ "$mode" = setup ]; then
 	echo "install: conf-ids says system: run make setup as root, or set conf-ids to single" >&2

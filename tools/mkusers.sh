@@ -5,8 +5,8 @@ set -e
 run() { if [ "$dry" = 1 ]; then echo "$*"; else "$@"; fi; }
 dry=0; [ "${1-}" = -n ] && dry=1
 home=$(sed -n 1p conf-qmail)
-set -- $(sed -n '1,9p' conf-users)
-ualias=$1 udaemon=$2 ulog=$3 uowner=$4 upasswd=$5 uqueue=$6 uremote=$7 usend=$8 utls=$9
+set -- $(sed -n '1,10p' conf-users)
+ualias=$1 udaemon=$2 ulog=$3 uowner=$4 upasswd=$5 uqueue=$6 uremote=$7 usend=$8 utls=$9 udkim=${10}
 set -- $(sed -n '1,2p' conf-groups)
 gqmail=$1 gnofiles=$2
 nologin=/usr/sbin/nologin
@@ -25,5 +25,6 @@ mk "$uqueue" "$gqmail" "$home"
 mk "$uremote" "$gqmail" "$home"
 mk "$usend" "$gqmail" "$home"
 mk "$utls" "$gnofiles" "$home"
+mk "$udkim" "$gnofiles" "$home"
 id -u "$uowner" >/dev/null 2>&1 || run useradd --system -M -g "$gqmail" -d "$home" -s $nologin "$uowner"
 exit 0

@@ -1,0 +1,674 @@
+/*
+ * qmail-dksign: DKIM-sign a message on its way into the queue.  Same
+ * interface as qmail-queue (man/qmail-queue.8): the message on fd 0, the
+ * envelope on fd 1, a reason on fd 6 with exit 82; set QMAILQUEUE to it.
+ *
+ * Reads: fd 0, fd 1, control/databytes, control/dkim/DOMAIN/selector and
+ * the private keys control/dkim/DOMAIN/SELECTOR.rsa and .ed25519.
+ * Writes: a temporary copy of the message in control/dkim (unlinked as
+ * soon as it is open), then the signed message to bin/qmail-queue.
+ * Installed setuid qmailk, the only reader of the keys; trusts nothing
+ * inherited (environment, umask, descriptors, signals, limits) and keeps
+ * the caller's real uid, which qmail-queue records.
+ * Exit: qmail-queue's; its own failures use qmail-queue's codes
+ * (man/qmail-dksign.8).  No key for the domain: the message goes on
+ * unsigned.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <opendkim/dkim.h>
+
+#include "lib/conf.h"
+#include "lib/control.h"
+#include "lib/die.h"
+#include "lib/dksign.h"
+#include "lib/envelope.h"
+#include "lib/hdr.h"
+#include "lib/io.h"
+#include "lib/proc.h"
+#include "lib/qq.h"
+#include "lib/str.h"
+
+const char prog[] = "qmail-dksign";
+
+#define DEATH		86400	/* like qmail-queue: stuck for a day gives 52 */
+#define SPOOL_MAX	(256UL << 20)	/* bytes spooled without databytes */
+#define KEY_MAX		65536	/* bytes in a private key file */
+
+extern char **environ;
+
+/*
+ * The header fields signed (RFC 6376 5.4.1, less the trace and
+ * resent fields that relays add), and those signed once more than
+ * they occur, so that no copy can be added in transit (RFC 6376 8.15):
+ * a second From, Subject or To would change what the reader sees.
+ */
+static const char *signhdrs[] = { "from", "reply-to", "subject", "date",
+    "to", "cc", "in-reply-to", "references", "message-id", "mime-version",
+    "content-type", "content-transfer-encoding", "content-id",
+    "content-description", "sender", "list-id", "list-help",
+    "list-unsubscribe", "list-unsubscribe-post", "list-subscribe",
+    "list-post", "list-owner", "list-archive", NULL };
+static const char *oversignhdrs[] = { "from", "reply-to", "subject",
+    "date", "to", "cc", NULL };
+
+/*
+ * The keys: SELECTOR.rsa signs with selector SELECTOR, SELECTOR.ed25519
+ * with selector SELECTOR-ed, since the two public keys cannot share one
+ * DNS name (RFC 6376 3.6.2.2: several key records make the result
+ * undefined).
+ */
+static const char *const keyext[] = { ".rsa", ".ed25519" };
+static const char *const selsuffix[] = { "", "-ed" };
+static const dkim_alg_t keyalg[] = { DKIM_SIGN_RSASHA256,
+    DKIM_SIGN_ED25519SHA256 };
+#define NKEYS	2
+
+static char iobuf[65536];
+static char spoolfn[64];
+static int spoolfd = -1;
+
+static NORETURN void
+fail_nomem(void)
+{
+	die_code(QQ_NOMEM, "out of memory");
+}
+
+/* 82: the reason on fd 6 (D permanent, Z temporary), also on fd 2 */
+static NORETURN void
+refuse(const char *why)
+{
+	size_t n = str_len(why);
+
+	(void)io_writeall(6, why, n);
+	(void)io_writeall(6, "\n", 1);
+	die_code(QQ_CUSTOM, why + 1);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	_exit(QQ_TIMEOUT);
+}
+
+/*
+ * A setuid program's start: an empty environment (nothing in it
+ * decides anything here; qmail-queue is found by the compiled-in home,
+ * never by $QMAILQUEUE), a umask of our own, no core file that could
+ * hold a key, and descriptors 0, 1, 2 and 6 open, so that no file we
+ * open lands on a number the caller reads as a message or a reason.
+ */
+static void
+hygiene(void)
+{
+	static char *noenv[] = { NULL };
+	struct rlimit rl;
+	sigset_t ss;
+	int fd;
+
+	environ = noenv;
+	umask(077);
+	rl.rlim_cur = rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	sigemptyset(&ss);
+	sigprocmask(SIG_SETMASK, &ss, NULL);
+	sig_catch(SIGALRM, on_alarm);
+	sig_ignore(SIGPIPE);	/* a caller gone while we write fd 6 */
+	sig_ignore(SIGXFSZ);	/* a file size limit gives EFBIG: 53 */
+	alarm(DEATH);
+	if (fcntl(0, F_GETFL) == -1 || fcntl(1, F_GETFL) == -1)
+		_exit(QQ_READ);
+	if (fcntl(2, F_GETFL) == -1 || fcntl(6, F_GETFL) == -1) {
+		if ((fd = open("/dev/null", O_RDWR)) == -1)
+			_exit(QQ_BUG);
+		if (fcntl(2, F_GETFL) == -1 && dup2(fd, 2) == -1)
+			_exit(QQ_BUG);
+		if (fcntl(6, F_GETFL) == -1 && dup2(fd, 6) == -1)
+			_exit(QQ_BUG);
+		if (fd != 2 && fd != 6)
+			close(fd);
+	}
+}
+
+/*
+ * The message to a file only qmailk can open, unlinked at once: it is
+ * read twice (to sign, then to pass on), and is never held in memory.
+ * A name left by a crashed process with our pid is stale: remove it.
+ */
+static void
+spool_open(void)
+{
+	size_t n;
+	int tries;
+
+	memcpy(spoolfn, "control/dkim/.spool.", 20), n = 20;
+	n += fmt_ulong(spoolfn + n, (unsigned long)getpid());
+	spoolfn[n] = '\0';
+	for (tries = 0; tries < 2; tries++) {
+		spoolfd = open(spoolfn, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (spoolfd != -1 || errno != EEXIST)
+			break;
+		(void)unlink(spoolfn);
+	}
+	if (spoolfd == -1)
+		die_code_sys(QQ_WRITE, "unable to create ", spoolfn);
+	if (unlink(spoolfn) == -1)
+		die_code_sys(QQ_WRITE, "unable to unlink ", spoolfn);
+}
+
+static unsigned long
+spool_limit(void)
+{
+	unsigned long db = 0;
+
+	if (ctl_readulong(&db, "control/databytes", 0) == -1)
+		die_code_sys(QQ_CONTROL, "unable to read control/databytes");
+	return db > 0 && db < SPOOL_MAX ? db : SPOOL_MAX;
+}
+
+static void
+spool_body(unsigned long limit)
+{
+	unsigned long total = 0;
+	ssize_t r;
+
+	for (;;) {
+		if ((r = io_read(0, iobuf, sizeof iobuf, 0, 0)) == -1)
+			die_code_sys(QQ_READ, "unable to read the message");
+		if (r == 0)
+			break;
+		if ((unsigned long)r > limit - total)
+			refuse("Dmessage too large to sign (#5.3.4)");
+		total += (unsigned long)r;
+		if (io_writeall(spoolfd, iobuf, (size_t)r) == -1)
+			die_code_sys(QQ_WRITE, "unable to write ", spoolfn);
+	}
+}
+
+static void
+spool_rewind(void)
+{
+	if (lseek(spoolfd, 0, SEEK_SET) == -1)
+		die_code_sys(QQ_READ, "unable to rewind ", spoolfn);
+}
+
+/* The envelope, after the message's end of file, as qmail-queue reads it. */
+static void
+read_envelope(struct sa *e)
+{
+	struct env_in st = ENV_IN_INIT;
+	size_t used;
+	ssize_t r;
+	int code;
+
+	for (;;) {
+		if ((r = io_read(1, iobuf, sizeof iobuf, 0, 0)) == -1)
+			die_code_sys(QQ_READ, "unable to read the envelope");
+		if (r == 0)
+			die_code(QQ_ENVELOPE, "envelope cut short");
+		code = env_in_feed(&st, e, iobuf, (size_t)r, &used);
+		if (code == ENV_IN_DONE)
+			return;
+		if (code)
+			die_code(code, "bad envelope");
+	}
+}
+
+/*
+ * A domain we may look keys up for (dksign.h), lower-cased into out; 0 if
+ * it will not do (an address literal, a name that could leave
+ * control/dkim).
+ */
+static int
+domain_ok(struct sa *out, const char *s, size_t n)
+{
+	size_t len;
+
+	if (sa_copyb(out, s, n) == -1)
+		fail_nomem();
+	if ((len = dksign_domain(out->s, out->len)) == 0)
+		return 0;
+	out->len = len;
+	return 1;
+}
+
+/* From: the domain every address names, or none */
+struct from {
+	struct sa	 domain;
+	int		 n;	/* addresses seen */
+	int		 bad;	/* one without a domain, or two domains */
+};
+
+static int
+from_addr(struct hdr_addr *a, void *arg)
+{
+	struct from *f = arg;
+	struct sa d = SA_INIT;
+
+	if (a->angle && a->local.len == 0 && a->domain.len == 0)
+		return 0;	/* <>: no address */
+	if (!a->at || !domain_ok(&d, a->domain.s, a->domain.len))
+		f->bad = 1;
+	else if (f->n == 0 && sa_copy(&f->domain, &d) == -1)
+		return -1;
+	else if (f->n > 0 && (f->domain.len != d.len ||
+	    memcmp(f->domain.s, d.s, d.len) != 0))
+		f->bad = 1;
+	f->n++;
+	sa_free(&d);
+	return 0;
+}
+
+/* the From field's domain into d: 1, or 0 when it names no one domain */
+static int
+from_domain(struct sa *d, const char *fld, size_t n)
+{
+	struct from f = { SA_INIT, 0, 0 };
+	struct sa out = SA_INIT;
+	size_t v = hdr_value(fld, n);
+	int r;
+
+	r = hdr_addrlist(&out, fld + v, n - v, v, from_addr, &f);
+	sa_free(&out);
+	if (r == -1)
+		fail_nomem();
+	if (r == 0 || f.bad || f.n == 0) {
+		sa_free(&f.domain);
+		return 0;
+	}
+	sa_free(d);
+	*d = f.domain;
+	return 1;
+}
+
+/* The header section of the spooled message (dksign.h). */
+static void
+read_header(struct dksign_hdr *h)
+{
+	ssize_t r;
+	int done = 0;
+
+	spool_rewind();
+	while (!done) {
+		if ((r = io_read(spoolfd, iobuf, sizeof iobuf, 0, 0)) == -1)
+			die_code_sys(QQ_READ, "unable to read ", spoolfn);
+		done = r == 0 ? dksign_hdr_eof(h) :
+		    dksign_hdr_feed(h, iobuf, (size_t)r);
+		if (done == -1)
+			fail_nomem();
+	}
+}
+
+/* the field without its final LF, each inner LF as CR LF, for the library */
+static void
+crlf_field(struct sa *out, const char *s, size_t n)
+{
+	size_t i;
+
+	out->len = 0;
+	if (n > 0 && s[n - 1] == '\n')
+		n--;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n' && sa_catc(out, '\r') == -1)
+			fail_nomem();
+		if (sa_catc(out, s[i]) == -1)
+			fail_nomem();
+	}
+}
+
+struct signer {
+	DKIM		*dkim[NKEYS];
+	int		 n;
+	struct sa	 key[NKEYS];
+	struct sa	 sel;
+	struct sa	 domain;
+};
+
+/*
+ * Load the keys of domain d: control/dkim/D/selector, then
+ * control/dkim/D/SEL.rsa and SEL.ed25519, whichever exist.  1 if any
+ * key was found; 0 if there is no key (no directory, no selector);
+ * an existing file we cannot read is a temporary failure (55).
+ */
+static int
+load_keys(struct signer *s, const struct sa *d)
+{
+	struct sa fn = SA_INIT;
+	size_t base;
+	int i, r, found = 0;
+
+	if (sa_copys(&fn, "control/dkim/") == -1 || sa_cat(&fn, d) == -1 ||
+	    sa_cats(&fn, "/selector") == -1 || sa_0(&fn) == -1)
+		fail_nomem();
+	r = ctl_readline(&s->sel, fn.s);
+	if (r == -1 && errno != ENOTDIR)
+		die_code_sys(QQ_CONTROL, "unable to read ", fn.s);
+	if (r != 1) {
+		sa_free(&fn);
+		return 0;
+	}
+	if (!dksign_selector(s->sel.s, s->sel.len) ||
+	    s->sel.len > DKSIGN_SELECTOR_MAX - 3)	/* room for -ed */
+		refuse("Zbad selector in control/dkim (#4.3.0)");
+	fn.len -= sizeof "/selector";
+	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &s->sel) == -1)
+		fail_nomem();
+	base = fn.len;
+	for (i = 0; i < NKEYS; i++) {
+		fn.len = base;
+		if (sa_cats(&fn, keyext[i]) == -1 || sa_0(&fn) == -1)
+			fail_nomem();
+		s->key[i].len = 0;
+		r = io_readfile(&s->key[i], fn.s, KEY_MAX);
+		if (r == -1)
+			die_code_sys(QQ_CONTROL, "unable to read ", fn.s);
+		if (r == 1 && s->key[i].len > 0) {
+			if (sa_0(&s->key[i]) == -1)
+				fail_nomem();
+			found = 1;
+		} else
+			s->key[i].len = 0;
+	}
+	sa_free(&fn);
+	if (found && sa_copy(&s->domain, d) == -1)
+		fail_nomem();
+	return found;
+}
+
+/* The domain, then each parent down to two labels: the first with a key. */
+static int
+find_keys(struct signer *s, const struct sa *domain)
+{
+	struct sa d = SA_INIT;
+	size_t i;
+
+	if (sa_copy(&d, domain) == -1)
+		fail_nomem();
+	for (;;) {
+		if (load_keys(s, &d))
+			break;
+		i = byte_chr(d.s, d.len, '.') + 1;	/* the parent */
+		if (byte_chr(d.s + i, d.len - i, '.') == d.len - i) {
+			sa_free(&d);
+			return 0;	/* down to one label */
+		}
+		memmove(d.s, d.s + i, d.len - i);
+		d.len -= i;
+	}
+	sa_free(&d);
+	return 1;
+}
+
+static NORETURN void
+dkim_fail(DKIM *dk, const char *what, DKIM_STAT st)
+{
+	const char *e = dk != NULL ? dkim_geterror(dk) : NULL;
+
+	warn("DKIM library: ", what, ": ", dkim_getresultstr(st),
+	    e != NULL ? ": " : "", e != NULL ? e : "");
+	refuse("ZDKIM signing failed (#4.3.0)");
+}
+
+static void
+wipe(struct sa *x)
+{
+	volatile char *p = x->s;
+	size_t i;
+
+	for (i = 0; i < x->cap; i++)
+		p[i] = 0;
+}
+
+static void
+start_signing(DKIM_LIB *lib, struct signer *s)
+{
+	struct sa dom = SA_INIT, sel = SA_INIT;
+	DKIM_STAT st;
+	int i;
+
+	if (sa_copy(&dom, &s->domain) == -1 || sa_str(&dom) == NULL)
+		fail_nomem();
+	for (i = 0; i < NKEYS; i++) {
+		s->dkim[i] = NULL;
+		if (s->key[i].len == 0)
+			continue;
+		if (sa_copy(&sel, &s->sel) == -1 ||
+		    sa_cats(&sel, selsuffix[i]) == -1 || sa_str(&sel) == NULL)
+			fail_nomem();
+		s->dkim[i] = dkim_sign(lib, (const unsigned char *)prog, NULL,
+		    (unsigned char *)s->key[i].s, (unsigned char *)sel.s,
+		    (unsigned char *)dom.s, DKIM_CANON_RELAXED,
+		    DKIM_CANON_RELAXED, keyalg[i], -1, &st);
+		if (s->dkim[i] == NULL)
+			dkim_fail(NULL, keyext[i] + 1, st);
+		s->n++;
+	}
+}
+
+static void
+feed_header(struct signer *s, const char *f, size_t n)
+{
+	DKIM_STAT st;
+	int i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (s->dkim[i] != NULL && (st = dkim_header(s->dkim[i],
+		    (unsigned char *)f, n)) != DKIM_STAT_OK)
+			dkim_fail(s->dkim[i], "header", st);
+}
+
+static void
+feed_body(struct signer *s, const char *b, size_t n)
+{
+	DKIM_STAT st;
+	int i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (s->dkim[i] != NULL && (st = dkim_body(s->dkim[i],
+		    (unsigned char *)b, n)) != DKIM_STAT_OK)
+			dkim_fail(s->dkim[i], "body", st);
+}
+
+/* The body from the spool, each LF as CR LF (the queue holds LF ends). */
+static void
+sign_body(struct signer *s, off_t off)
+{
+	static char out[2 * sizeof iobuf];
+	size_t i, o;
+	ssize_t r;
+
+	if (lseek(spoolfd, off, SEEK_SET) == -1)
+		die_code_sys(QQ_READ, "unable to seek in ", spoolfn);
+	for (;;) {
+		if ((r = io_read(spoolfd, iobuf, sizeof iobuf, 0, 0)) == -1)
+			die_code_sys(QQ_READ, "unable to read ", spoolfn);
+		if (r == 0)
+			break;
+		for (i = o = 0; i < (size_t)r; i++) {
+			if (iobuf[i] == '\n')
+				out[o++] = '\r';
+			out[o++] = iobuf[i];
+		}
+		feed_body(s, out, o);
+	}
+}
+
+/*
+ * Sign: every field in order, the end of the header, the body, then the
+ * signature header fields, each ending in LF, appended to sigs.
+ */
+static void
+sign(struct signer *s, const struct dksign_hdr *h, struct sa *sigs)
+{
+	struct sa f = SA_INIT;
+	size_t p = 0, n, i, len;
+	unsigned char *sig;
+	DKIM_STAT st;
+	int k;
+
+	while (p < h->fields.len) {
+		n = byte_chr(h->fields.s + p, h->fields.len - p, '\0');
+		crlf_field(&f, h->fields.s + p, n);
+		feed_header(s, f.s, f.len);
+		p += n + 1;
+	}
+	sa_free(&f);
+	for (k = 0; k < NKEYS; k++)
+		if (s->dkim[k] != NULL && (st = dkim_eoh(s->dkim[k])) !=
+		    DKIM_STAT_OK)
+			dkim_fail(s->dkim[k], "end of header", st);
+	sign_body(s, (off_t)h->used);
+	for (k = 0; k < NKEYS; k++) {
+		if (s->dkim[k] == NULL)
+			continue;
+		if ((st = dkim_eom(s->dkim[k], NULL)) != DKIM_STAT_OK)
+			dkim_fail(s->dkim[k], "end of message", st);
+		st = dkim_getsighdr_d(s->dkim[k], sizeof DKIM_SIGNHEADER + 1,
+		    &sig, &len);
+		if (st != DKIM_STAT_OK)
+			dkim_fail(s->dkim[k], "signature", st);
+		if (sa_cats(sigs, DKIM_SIGNHEADER ": ") == -1)
+			fail_nomem();
+		/* the library folds with CR LF; the queue holds LF */
+		for (i = 0; i < len; i++)
+			if (sig[i] != '\r' && sa_catc(sigs, sig[i]) == -1)
+				fail_nomem();
+		if (sa_catc(sigs, '\n') == -1)
+			fail_nomem();
+		wipe(&s->key[k]);
+	}
+}
+
+/* The signature fields, the message, the envelope as it came: exit. */
+static NORETURN void
+pass_on(const struct sa *sigs, const struct sa *env)
+{
+	struct qq q;
+	size_t pos = 0, n;
+	const char *v;
+	int c, code;
+
+	spool_rewind();
+	if (qq_open(&q) == -1)
+		refuse("Zunable to run qmail-queue (#4.3.0)");
+	qq_put(&q, sigs->s, sigs->len);
+	if (qq_copy(&q, spoolfd) == -1) {
+		qq_kill(&q);
+		die_code_sys(QQ_READ, "unable to read ", spoolfn);
+	}
+	while (env_next(env->s, env->len, &pos, &c, &v, &n) == 1) {
+		if (c == 'F')
+			qq_from(&q, v);
+		else if (c == 'T')
+			qq_to(&q, v);
+	}
+	code = qq_close(&q);
+	if (code == QQ_EXEC || code == QQ_CRASHED)
+		refuse(code == QQ_EXEC ? "Zunable to run qmail-queue (#4.3.0)" :
+		    "Zqmail-queue crashed (#4.3.0)");
+	if (code == QQ_CUSTOM) {
+		if (q.why[0] != 'D' && q.why[0] != 'Z')
+			refuse("Zqq temporary problem (#4.3.0)");
+		(void)io_writeall(6, q.why, str_len(q.why));
+		(void)io_writeall(6, "\n", 1);
+	}
+	_exit(code);
+}
+
+/* the envelope sender's domain: the fallback when From names none */
+static int
+sender_domain(struct sa *d, const struct sa *env)
+{
+	size_t pos = 0, n, at;
+	const char *v;
+	int c;
+
+	while (env_next(env->s, env->len, &pos, &c, &v, &n) == 1) {
+		if (c != 'F')
+			continue;
+		at = byte_rchr(v, n, '@');
+		return at < n && domain_ok(d, v + at + 1, n - at - 1);
+	}
+	return 0;
+}
+
+/*
+ * The signing domain into dom: the From field's, else the envelope
+ * sender's; 0 for none (or a header we do not sign).
+ */
+static int
+signing_domain(struct sa *dom, const struct dksign_hdr *h,
+    const struct sa *env)
+{
+	size_t p = 0, n;
+	int nfrom = 0, fromok = 0;
+
+	if (h->toobig || h->nul) {
+		warn(h->nul ? "NUL in the header" : "header too large",
+		    " to sign: passed on unsigned");
+		return 0;
+	}
+	while (p < h->fields.len) {
+		n = byte_chr(h->fields.s + p, h->fields.len - p, '\0');
+		if (hdr_is(h->fields.s + p, n, "from") && ++nfrom == 1)
+			fromok = from_domain(dom, h->fields.s + p, n);
+		p += n + 1;
+	}
+	/* no From, several, or not one domain in it: the sender's */
+	if (nfrom == 1 && fromok)
+		return 1;
+	return sender_domain(dom, env);
+}
+
+static DKIM_LIB *
+library(void)
+{
+	DKIM_LIB *lib;
+
+	if ((lib = dkim_init(NULL, NULL)) == NULL)
+		fail_nomem();
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
+	    signhdrs, sizeof(char **)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
+	    oversignhdrs, sizeof(char **)) != DKIM_STAT_OK)
+		dkim_fail(NULL, "options", DKIM_STAT_INTERNAL);
+	return lib;
+}
+
+int
+main(void)
+{
+	struct dksign_hdr h = DKSIGN_HDR_INIT;
+	struct signer s;
+	struct sa env = SA_INIT, dom = SA_INIT, sigs = SA_INIT;
+	DKIM_LIB *lib;
+	int k;
+
+	hygiene();
+	if (chdir(conf_qmail) == -1)
+		die_code_sys(QQ_HOMEDIR, "unable to chdir to ", conf_qmail);
+	spool_open();
+	spool_body(spool_limit());
+	read_envelope(&env);
+	read_header(&h);
+	memset(&s, 0, sizeof s);
+	if (signing_domain(&dom, &h, &env) && find_keys(&s, &dom)) {
+		lib = library();
+		start_signing(lib, &s);
+		sign(&s, &h, &sigs);
+		for (k = 0; k < NKEYS; k++)
+			if (s.dkim[k] != NULL)
+				dkim_free(s.dkim[k]);
+		dkim_close(lib);
+	}
+	pass_on(&sigs, &env);
+}
