@@ -294,7 +294,29 @@ ac_ms=$(cost "$QHOME/bin/qmail-authcheck")
 echo "# cost per message: qmail-queue $qq_ms; qmail-authcheck (DKIM+SPF+DMARC, then qmail-queue) $ac_ms"
 ok "cost measured"
 
-if [ -x "$QHOME/bin/qmail-dksign" ]; then
-	skip "authcheck: what qmail-dksign does is tests/dkim*'s to check"
+# ---- not checked, but signed when qmail-dksign is installed
+if [ -x "$QHOME/bin/qmail-dksign" ] && [ -x "$QHOME/bin/qmail-dkimkey" ]; then
+	"$QHOME/bin/qmail-dkimkey" -o "$T/records" own.test s1 > /dev/null 2>&1 ||
+		notok "qmail-dkimkey makes a key for own.test"
+	for p in 24711:RELAYCLIENT 24712:SMTPAUTHUSER; do
+		what=${p#*:}
+		sendmsg "${p%%:*}" sender.test a@own.test a@own.test
+		case $reply in 250*) ;; *) notok "$what: accepted ($reply)"; continue ;; esac
+		if ! delivered; then notok "$what: delivered"; continue; fi
+		f=$(printf '%s\n' "$got" | sed -n 's/^FILE: //p')
+		v=$($PY "$QSRC/tests/lib-dkim-verify.py" "$T/records" "$f" 2>&1)
+		case $v in *"d=own.test pass"*) ok "$what: signed by qmail-dksign, verified by python3-dkim" ;;
+		*) notok "$what: signed by qmail-dksign, verified by python3-dkim"; echo "    $v" ;; esac
+		case $got in *"AR: mx.test"*) notok "$what: no A-R field added" ;;
+		*) ok "$what: no A-R field added" ;; esac
+	done
+	sendmsg 24710 sender.test a@own.test a@own.test
+	if delivered && printf '%s\n' "$got" | grep -q '^SIGS: 0$'; then
+		ok "mail from the internet is checked, never signed"
+	else
+		notok "mail from the internet is checked, never signed"; printf '%s\n' "$got" | sed 's/^/    /'
+	fi
+else
+	skip "authcheck: qmail-dksign is not installed; the signing path is untested"
 fi
 exit 0

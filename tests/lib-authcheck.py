@@ -16,8 +16,9 @@ build HOST PORT HELO MAILFROM FROMADDR [options]: print the message
 instead, with LF line ends, as qmail-smtpd hands it on.
 
 read MAILDIR TAG: print, from the delivered message whose Subject holds
-TAG (read with the email module), every Authentication-Results field on
-one line each ("AR: ..."), the number of X-Big bytes ("BIG: n") and the
+TAG (read with the email module), its file name ("FILE: path"), its
+number of DKIM-Signature fields ("SIGS: n"), every
+Authentication-Results field on one line each ("AR: ..."), the number of X-Big bytes ("BIG: n") and the
 body's first line ("BODY: ...").  Exits 1 if no such message exists.
 """
 import email
@@ -130,6 +131,8 @@ def read(argv):
                     f, policy=email.policy.compat32)
             if tag not in (m.get("Subject") or "").split():
                 continue
+            print("FILE:", os.path.join(p, fn))
+            print("SIGS:", len(m.get_all("DKIM-Signature") or []))
             for v in m.get_all("Authentication-Results") or []:
                 print("AR:", " ".join(str(v).split()))
             big = m.get("X-Big")
