@@ -45,7 +45,7 @@
 const char prog[] = "qmail-authcheck";
 
 #define MAXSIGS		8	/* DKIM signatures verified; the rest ignored */
-#define FIELDMAX	(64UL << 10)	/* bytes of one field kept for the checks */
+#define FIELDMAX	(64UL << 10)	/* of a field, for the checks */
 #define TIMEOUT		120	/* seconds for all the checks (timeoutauthcheck) */
 #define PSL		"/usr/share/publicsuffix/public_suffix_list.dat"
 
@@ -78,19 +78,19 @@ static int headertoolarge, fromproblem;
 static const char *remoteip;
 static char ipbuf[64];
 
-static void
+static NORETURN void
 fail_nomem(void)
 {
 	die_code(QQ_NOMEM, "out of memory");
 }
 
-static void
+static NORETURN void
 fail_read(void)
 {
 	die_code_sys(QQ_READ, "unable to read the message or envelope");
 }
 
-static void
+static NORETURN void
 fail_control(const char *fn)
 {
 	die_code_sys(QQ_CONTROL, "unable to read ", fn);
@@ -104,7 +104,8 @@ refuse(enum action a, const char *why)
 	int temp = a == DEFER;
 
 	if (sa_cats(&t, temp ? "Z" : "D") == -1 || sa_cats(&t, why) == -1 ||
-	    sa_cats(&t, temp ? " (#4.7.1)" : " (#5.7.1)") == -1)
+	    sa_cats(&t, temp ? " (#4.7.1)" : " (#5.7.1)") == -1 ||
+	    sa_str(&t) == NULL)
 		fail_nomem();
 	(void)io_writeall(6, t.s, t.len);
 	warn("refused: ", t.s);

@@ -164,7 +164,8 @@ test_hf_long_name_is_body(void)
 static void
 test_hf_many_fields(void)
 {
-	static const char one[] = "DKIM-Signature: v=1; a=rsa-sha256; d=x;\n\tb=AAAA\n";
+	static const char one[] =
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=x;\n\tb=AAAA\n";
 	size_t k = 1000, i, n = k * (sizeof one - 1);
 	char *m = malloc(n + 2);
 	struct rd r;
