@@ -30,6 +30,7 @@ openssl genrsa -out "$T/k1.pem" 1024 2>/dev/null
 chmod 644 "$T/k1.pem"
 pub=$(openssl rsa -in "$T/k1.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
 key="v=DKIM1; k=rsa; p=$pub"
+edpub=$($PY "$H" edkey "$T/k2.ed25519") || notok "an ed25519 test key (python3-nacl)"
 
 cat > "$T/dns.conf" <<Z
 local=/test/
@@ -42,6 +43,7 @@ txt-record=neutral.test,"v=spf1 ?all"
 host-record=nospf.test,10.231.0.5
 txt-record=perm.test,"v=spf1 ip4:10.231.0.5 bogus:mechanism -all"
 txt-record=s1._domainkey.pass.test,"$key"
+txt-record=s2._domainkey.pass.test,"v=DKIM1; k=ed25519; p=$edpub"
 txt-record=s1._domainkey.mail.rel.test,"$key"
 txt-record=s1._domainkey.mail.strict.test,"$key"
 txt-record=s1._domainkey.rej.test,"$key"
@@ -164,6 +166,8 @@ check_ar "spf temperror: a DNS server that never answers" 'spf=temperror smtp\.m
 # ---- DKIM
 sendmsg 24710 sender.test a@pass.test a@pass.test $K1 pass.test s1
 check_ar "dkim pass (signed by python3-dkim)" 'dkim=pass header\.d=pass\.test header\.s=s1 header\.b=' 'dmarc=pass .*header\.from=pass\.test'
+sendmsg 24710 sender.test a@nospf.test a@pass.test --sign "$T/k2.ed25519" pass.test s2
+check_ar "dkim pass: ed25519-sha256 (RFC 8463)" 'dkim=pass header\.d=pass\.test header\.s=s2' 'dmarc=pass .*header\.from=pass\.test'
 sendmsg 24710 sender.test a@nospf.test a@pass.test $K1 pass.test s1 --tamper
 check_ar "dkim fail: body changed after signing" 'dkim=fail \(body hash mismatch\) header\.d=pass\.test'
 sendmsg 24710 sender.test a@nospf.test a@garbage.test $K1 garbage.test s1

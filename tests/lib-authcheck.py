@@ -15,6 +15,9 @@ print the server's reply to the end of DATA as "CODE text".
 build HOST PORT HELO MAILFROM FROMADDR [options]: print the message
 instead, with LF line ends, as qmail-smtpd hands it on.
 
+edkey FILE: make an ed25519 key (python3-nacl), its seed in base64 into
+FILE (what --sign takes for ed25519-sha256), and print the public key.
+
 read MAILDIR TAG: print, from the delivered message whose Subject holds
 TAG (read with the email module), its file name ("FILE: path"), its
 number of DKIM-Signature fields ("SIGS: n"), every
@@ -55,7 +58,12 @@ def build(a):
         keyfile, domain, sel = a["sign"]
         with open(keyfile, "rb") as f:
             key = f.read()
+        alg = b"rsa-sha256"
+        if not key.startswith(b"-----"):	# an ed25519 seed, base64
+            alg = b"ed25519-sha256"
+            key = key.strip()
         sig = dkim.sign(msg, sel.encode(), domain.encode(), key,
+                        signature_algorithm=alg,
                         canonicalize=(b"relaxed", b"relaxed"),
                         include_headers=[b"from", b"to", b"subject",
                                          b"message-id", b"date"])
@@ -144,8 +152,19 @@ def read(argv):
     return 1
 
 
+def edkey(argv):
+    import base64
+    import nacl.signing
+    k = nacl.signing.SigningKey.generate()
+    with open(argv[0], "wb") as f:
+        f.write(base64.b64encode(bytes(k)) + b"\n")
+    print(base64.b64encode(bytes(k.verify_key)).decode())
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "send":
+    if sys.argv[1] == "edkey":
+        edkey(sys.argv[2:])
+    elif sys.argv[1] == "send":
         send(sys.argv[2:])
     elif sys.argv[1] == "build":
         send(sys.argv[2:], only_build=True)
