@@ -245,6 +245,10 @@ check_ar "spf softfail not refused" 'spf=softfail'
 sendmsg 24710 sender.test a@dead.test a@nospf.test
 check_reply "spf temperror with spfreject: a temporary refusal" '^451 .*4\.4\.3'
 rm -f "$QHOME/control/spfreject" "$QHOME/control/dmarcreject"
+echo 1 > "$QHOME/control/timeoutauthcheck"
+sendmsg 24710 sender.test a@dead.test a@nospf.test
+check_reply "checks past timeoutauthcheck: a temporary failure, nothing lost" '^451 '
+rm -f "$QHOME/control/timeoutauthcheck"
 
 # ---- our id in incoming A-R fields
 sendmsg 24710 sender.test a@pass.test a@pass.test --ar 'MX.TEST (forged); dkim=pass header.d=bank.test'
