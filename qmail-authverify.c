@@ -906,7 +906,7 @@ nonempty(const char *v)
 int
 main(void)
 {
-	struct sa spfid = SA_INIT, arfield = SA_INIT, tmp = SA_INIT;
+	struct sa spfid = SA_INIT, arfield = SA_INIT;
 	struct dmarc m;
 	unsigned long timeout, databytes;
 	enum res spf;
@@ -932,6 +932,7 @@ main(void)
 	if (ctl_readfile(&skiplist, "control/authcheckskip") == -1)
 		fail_control("control/authcheckskip");
 	if (nonempty(env_get("SMTPHELO")) &&
+	    str_len(env_get("SMTPHELO")) < 256 &&	/* a DNS name's most */
 	    sa_copys(&helo, env_get("SMTPHELO")) == -1)
 		fail_nomem();
 	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
@@ -949,6 +950,5 @@ main(void)
 	writear(&arfield, spf, &spfid, helo_used, &m);
 	policy(spf, &m, exempt);
 	alarm(0);	/* from here on qmail-queue keeps its own time */
-	sa_free(&tmp);
 	return deliver(&arfield);
 }
