@@ -47,6 +47,7 @@ EXTLIBS_qmail-tlsc := -lssl -lcrypto
 EXTLIBS_qmail-mtasts := -lssl -lcrypto
 EXTLIBS_qmail-checkpw := -lcrypt
 EXTLIBS_qmail-passwd := -lcrypt
+EXTLIBS_qmail-authverify := -lopendkim -lspf2 -lopendmarc
 EXTLIBS_qmail-dksign := -lopendkim
 EXTLIBS_qmail-dkimkey := -lcrypto
 

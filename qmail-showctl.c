@@ -96,6 +96,10 @@ static const struct ctl ctls[] = {
  * qmail's qmail-showctl would.
  */
 static const struct ctl extras[] = {
+	{ "authcheckskip", LST, 0, "",
+	    "qmail-authcheck never refuses mail from ", "" },
+	{ "authservid", STR, 1, "authservid",
+	    "Authentication-Results authserv-id is ", 0 },
 	{ "clientca.pem", KEY, 0, 0,
 	    "qmail-tlsd asks for client certificates and checks them against it", 0 },
 	{ "concurrencyincoming", INT, 0, "20",
@@ -104,12 +108,17 @@ static const struct ctl extras[] = {
 	{ "dkim", KEY, 0, 0,
 	    "qmail-dksign's signing keys, a directory for each domain",
 	    " (Oops! group or others can open it)" },
+	{ "dmarcreject", STR, 0, "mark",
+	    "Mail failing a DMARC p=reject policy: ", 0 },
 	{ "moreipme", LST, 0, "", "Also my IP address: ", "." },
 	{ "mtasts", INT, 0, "1",
 	    "MTA-STS policies for remote delivery (0 off, 1 on): ", "" },
 	{ "servercert.pem", KEY, 0, 0,
 	    "qmail-tlsd's key and certificate chain",
 	    " (Oops! group or others can read the private key)" },
+	{ "spfreject", STR, 0, "mark", "Mail failing SPF (-all): ", 0 },
+	{ "timeoutauthcheck", INT, 0, "120",
+	    "qmail-authcheck's time for all its checks is ", " seconds" },
 	{ "timeoutsmtpdsession", INT, 0, "3600",
 	    "SMTP server session timeout is ", " seconds" },
 	{ "tlscafile", STR, 0, "/etc/ssl/certs/ca-certificates.crt",

@@ -7,8 +7,8 @@
 pkgs="build-essential clang daemontools ucspi-tcp swaks mandoc mblaze mutt
 strace faketime iproute2 dnsmasq-base bind9-dnsutils postfix fastforward dot-forward
 python3 musl-tools libssl-dev libcrypt-dev openssl ca-certificates
-libopendkim-dev opendkim-tools python3-dkim python3-nacl
-libnet-ssleay-perl libio-socket-ssl-perl"
+libopendkim-dev libspf2-dev libopendmarc-dev publicsuffix opendkim-tools
+python3-dkim python3-nacl libnet-ssleay-perl libio-socket-ssl-perl"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
