@@ -25,7 +25,9 @@
 #           records to publish in ./local/dkim-DOMAIN.txt.  Mail submitted
 #           on the submission port, and mail sent with ./local/bin/sendmail
 #           (home/bin/sendmail with QMAILQUEUE set to qmail-dksign), is
-#           signed.
+#           signed (on SMTPS and submission through qmail-authcheck,
+#           which signs authenticated mail and checks DKIM, SPF and DMARC
+#           on the rest).
 #   stop    stop everything start started, and wait until it is gone.
 #   status  what is running, and the queue.
 #
@@ -235,10 +237,13 @@ smtp_services() {
 	auth="$H/bin/qmail-smtpd $_me $H/bin/qmail-checkpw /bin/true"
 	if [ -x "$H/bin/qmail-tlsd" ] && [ -s "$H/control/servercert.pem" ]; then
 		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-tlsd $H/bin/qmail-smtpd"
-		echo "qmail-smtps $SMTPS_PORT $H/bin/qmail-tlsd -i $auth"
-		sign=
-		[ -x "$H/bin/qmail-dksign" ] && sign=QMAILQUEUE=$H/bin/qmail-dksign
-		echo "qmail-submission $SUB_PORT env UCSPITLS=! SMTPAUTHREQUIRED=1 $sign $H/bin/qmail-tlsd $auth"
+		# the clients' ports: qmail-authcheck hands authenticated mail
+		# to qmail-dksign, and checks the rest (DKIM, SPF, DMARC)
+		filt=
+		[ -x "$H/bin/qmail-dksign" ] && filt=QMAILQUEUE=$H/bin/qmail-dksign
+		[ -x "$H/bin/qmail-authcheck" ] && filt=QMAILQUEUE=$H/bin/qmail-authcheck
+		echo "qmail-smtps $SMTPS_PORT env $filt $H/bin/qmail-tlsd -i $auth"
+		echo "qmail-submission $SUB_PORT env UCSPITLS=! SMTPAUTHREQUIRED=1 $filt $H/bin/qmail-tlsd $auth"
 	else
 		echo "qmail-smtpd $SMTP_PORT $H/bin/qmail-smtpd"
 	fi
