@@ -83,7 +83,10 @@ send_start() {
 send_start
 
 # tcpserver in the mx namespace: 24710 checked, 24711 as a relay client,
-# 24712 an authenticated user, 24713 without QMAILQUEUE
+# 24712 an authenticated user (joe, by SMTP AUTH: qmail-smtpd sets
+# SMTPAUTHUSER itself and never takes it from its environment; without
+# TLS, AUTH is offered to a loopback client only, so on 127.0.0.1 in the
+# mx namespace), 24713 without QMAILQUEUE
 smtpd() {	# PORT ENV...
 	_p=$1; shift
 	nn_bg mx envuidgid qmaild tcpserver -v -RH -l mx.test 10.231.0.1 "$_p" \
@@ -91,7 +94,12 @@ smtpd() {	# PORT ENV...
 }
 smtpd 24710 QMAILQUEUE="$QHOME/bin/qmail-authcheck"
 smtpd 24711 QMAILQUEUE="$QHOME/bin/qmail-authcheck" RELAYCLIENT=
-smtpd 24712 QMAILQUEUE="$QHOME/bin/qmail-authcheck" SMTPAUTHUSER=joe
+echo secret | "$QHOME/bin/qmail-passwd" joe > "$T/passwd.out" 2>&1 ||
+	{ notok "qmail-passwd sets joe's password"; cat "$T/passwd.out"; }
+nn_bg mx envuidgid qmaild tcpserver -v -RH -l mx.test 127.0.0.1 24712 \
+    env QMAILQUEUE="$QHOME/bin/qmail-authcheck" SMTPAUTHPLAINTEXT=1 \
+    "$QHOME/bin/qmail-smtpd" mx.test "$QHOME/bin/qmail-checkpw" /bin/true \
+    2>> "$T/smtpd.24712.log"
 smtpd 24713 -u QMAILQUEUE
 smtpd 24714 QMAILQUEUE="$QHOME/bin/qmail-authcheck" SMTPHELO=pass.test
 sleep 0.5
@@ -102,7 +110,11 @@ sendmsg() {
 	_p=$1; shift
 	n=$((n + 1))
 	tag=m$n
-	reply=$(nn snd $PY "$H" send 10.231.0.1 "$_p" "$@" --tag "$tag" 2>&1)
+	if [ "$_p" = 24712 ]; then	# joe, authenticated, on loopback
+		reply=$(nn mx $PY "$H" send 127.0.0.1 "$_p" "$@" --auth joe secret --tag "$tag" 2>&1)
+	else
+		reply=$(nn snd $PY "$H" send 10.231.0.1 "$_p" "$@" --tag "$tag" 2>&1)
+	fi
 }
 # delivered: wait for the message $tag, its A-R fields etc. in $got
 delivered() {

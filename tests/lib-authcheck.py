@@ -78,13 +78,17 @@ def build(a):
 def send(argv, only_build=False):
     host, port, helo, mailfrom, fromaddr = argv[:5]
     a = {"fromaddr": fromaddr, "sign": None, "tamper": False, "sigs": 1,
-         "bigheader": 0, "mangle": [], "ar": None, "tag": "t"}
+         "bigheader": 0, "mangle": [], "ar": None, "tag": "t", "auth": None}
     i = 5
     while i < len(argv):
         o = argv[i]
         if o == "--sign":
             a["sign"] = argv[i + 1:i + 4]
             i += 4
+            continue
+        if o == "--auth":	# USER PASSWORD: SMTP AUTH before MAIL
+            a["auth"] = argv[i + 1:i + 3]
+            i += 3
             continue
         if o == "--tamper":
             a["tamper"] = True
@@ -110,6 +114,8 @@ def send(argv, only_build=False):
     s = smtplib.SMTP(host, int(port), local_hostname=helo, timeout=90)
     try:
         s.ehlo(helo)
+        if a["auth"]:
+            s.login(a["auth"][0], a["auth"][1])
         code, text = s.mail(mailfrom)
         if code != 250:
             print(code, text.decode(errors="replace"))
