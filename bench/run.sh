@@ -21,7 +21,10 @@
 # missing, home BENCH_DIR/user), BENCH_ONLY (suite or postfix),
 # BENCH_USERS (cdb: give the suite a users/cdb for the bench user, made
 # with qmail-pw2u and qmail-newu as INSTALL does, so that qmail-lspawn
-# needs no qmail-getpw per delivery; default: none, the passwd lookup).
+# needs no qmail-getpw per delivery; default: none, the passwd lookup),
+# BENCH_FILTER (a program of the suite's bin/, e.g. qmail-authcheck: set
+# as QMAILQUEUE for the suite's qmail-smtpd; default none), BENCH_DKIM
+# (set: a DKIM key for example.test, so that a filter that signs signs).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${BENCH_DIR:-/var/tmp/qmbench}
@@ -31,6 +34,8 @@ P0=${BENCH_PORT:-20750}
 U=${BENCH_USER:-qmbench}
 ONLY=${BENCH_ONLY:-}
 USERS=${BENCH_USERS:-}
+FILTER=${BENCH_FILTER:-}
+DKIM=${BENCH_DKIM:-}
 SUITE_SMTP=$P0 SINK=$((P0 + 1)) PF_SMTP=$((P0 + 2))
 SUITE_TLS=$((P0 + 3)) PF_TLS=$((P0 + 4))
 SIZE=2048
@@ -171,13 +176,22 @@ suite_start() {
 		    (cd "$S/home" && bin/qmail-newu) ||
 			die "cannot make users/cdb (BENCH_USERS=cdb)"
 	fi
+	QQ=
+	if [ -n "$FILTER" ]; then
+		[ -x "$S/home/bin/$FILTER" ] || die "no $FILTER in the suite"
+		QQ=QMAILQUEUE=$S/home/bin/$FILTER
+	fi
+	if [ -n "$DKIM" ]; then
+		"$S/home/bin/qmail-dkimkey" example.test > "$B/out/dkimkey" 2>&1 ||
+			die "qmail-dkimkey failed: $B/out/dkimkey"
+	fi
 	(cd "$S/home" && exec setsid env - PATH="$S/home/bin:/usr/bin:/bin" \
 	    bin/qmail-start ./Maildir/ > "$B/out/suite.log" 2>&1 < /dev/null) &
 	SENDPID=$!
 	qd=$(id -u qmaild) qg=$(id -g qmaild)
 	# RELAYCLIENT: smtp-source's relay recipients are not in rcpthosts;
 	# -b 200: tcpserver's default backlog of 20 collapses at c=50
-	setsid env - PATH="$S/home/bin:/usr/bin:/bin" RELAYCLIENT= \
+	setsid env - PATH="$S/home/bin:/usr/bin:/bin" RELAYCLIENT= $QQ \
 	    tcpserver -R -H -l bench.test -b 200 -c 200 -u "$qd" -g "$qg" \
 	    127.0.0.1 "$SUITE_SMTP" "$S/home/bin/qmail-smtpd" \
 	    > "$B/out/suite.smtpd" 2>&1 < /dev/null &
@@ -188,7 +202,7 @@ suite_start() {
 	TLSPID=
 	if [ -x "$S/home/bin/qmail-tlsd" ]; then
 		install -o qmailt -m 400 "$B/cert.pem" "$c/servercert.pem"
-		setsid env - PATH="$S/home/bin:/usr/bin:/bin" RELAYCLIENT= \
+		setsid env - PATH="$S/home/bin:/usr/bin:/bin" RELAYCLIENT= $QQ \
 		    envuidgid qmaild tcpserver -R -H -l bench.test -b 200 -c 200 \
 		    127.0.0.1 "$SUITE_TLS" "$S/home/bin/qmail-tlsd" "$S/home/bin/qmail-smtpd" \
 		    > "$B/out/suite.tlsd" 2>&1 < /dev/null &
