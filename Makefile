@@ -48,7 +48,7 @@ EXTLIBS_qmail-mtasts := -lssl -lcrypto
 EXTLIBS_qmail-checkpw := -lcrypt
 EXTLIBS_qmail-passwd := -lcrypt
 EXTLIBS_qmail-authverify := -lopendkim -lspf2 -lopendmarc
-EXTLIBS_qmail-dksign := -lopendkim
+EXTLIBS_qmail-dksigner := -lopendkim
 EXTLIBS_qmail-dkimkey := -lcrypto
 
 $(filter-out $(MUSL),$(PROGS)): %: %.o lib/libq.a conf-static conf-musl

@@ -3,27 +3,29 @@
  * interface as qmail-queue (man/qmail-queue.8): the message on fd 0, the
  * envelope on fd 1, a reason on fd 6 with exit 82; set QMAILQUEUE to it.
  *
- * Reads: fd 0, fd 1, control/databytes, control/dkim/DOMAIN/selector and
- * the private keys control/dkim/DOMAIN/SELECTOR.rsa and .ed25519.
+ * Reads: fd 0, fd 1, control/databytes, control/dkim/DOMAIN/selector,
+ * and whether control/dkim/DOMAIN/SELECTOR.rsa or .ed25519 exist.
  * Writes: a temporary copy of the message in control/dkim (unlinked as
- * soon as it is open), then the signed message to bin/qmail-queue.
+ * soon as it is open), then the message, with the signatures that
+ * bin/qmail-dksigner computes when there is a key, to bin/qmail-queue.
+ * Links libc only: most messages have no key, and loading libopendkim
+ * and libcrypto for them cost more than the rest of the work; the
+ * signer, which needs them, runs only when there is a key.
  * Installed setuid qmailk, the only reader of the keys; trusts nothing
  * inherited (environment, umask, descriptors, signals, limits) and keeps
  * the caller's real uid, which qmail-queue records.
- * Exit: qmail-queue's; its own failures use qmail-queue's codes
- * (man/qmail-dksign.8).  No key for the domain: the message goes on
- * unsigned.
+ * Exit: qmail-queue's; its own and the signer's failures use qmail-queue's
+ * codes (man/qmail-dksign.8).  No key for the domain: the message goes
+ * on unsigned.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <opendkim/dkim.h>
 
 #include "lib/conf.h"
 #include "lib/control.h"
@@ -40,35 +42,12 @@ const char prog[] = "qmail-dksign";
 
 #define DEATH		86400	/* like qmail-queue: stuck for a day gives 52 */
 #define SPOOL_MAX	(256UL << 20)	/* bytes spooled without databytes */
-#define KEY_MAX		65536	/* bytes in a private key file */
+#define SIGS_MAX	65536	/* bytes of signature fields from the signer */
 
 extern char **environ;
 
-/*
- * The header fields signed (RFC 6376 5.4.1, less the trace and
- * resent fields that relays add), and those signed once more than
- * they occur, so that no copy can be added in transit (RFC 6376 8.15):
- * a second From, Subject or To would change what the reader sees.
- */
-static const char *signhdrs[] = { "from", "reply-to", "subject", "date",
-    "to", "cc", "in-reply-to", "references", "message-id", "mime-version",
-    "content-type", "content-transfer-encoding", "content-id",
-    "content-description", "sender", "list-id", "list-help",
-    "list-unsubscribe", "list-unsubscribe-post", "list-subscribe",
-    "list-post", "list-owner", "list-archive", NULL };
-static const char *oversignhdrs[] = { "from", "reply-to", "subject",
-    "date", "to", "cc", NULL };
-
-/*
- * The keys: SELECTOR.rsa signs with selector SELECTOR, SELECTOR.ed25519
- * with selector SELECTOR-ed, since the two public keys cannot share one
- * DNS name (RFC 6376 3.6.2.2: several key records make the result
- * undefined).
- */
+/* SELECTOR.rsa signs with selector SELECTOR, SELECTOR.ed25519 with SELECTOR-ed */
 static const char *const keyext[] = { ".rsa", ".ed25519" };
-static const char *const selsuffix[] = { "", "-ed" };
-static const dkim_alg_t keyalg[] = { DKIM_SIGN_RSASHA256,
-    DKIM_SIGN_ED25519SHA256 };
 #define NKEYS	2
 
 static char iobuf[65536];
@@ -308,39 +287,41 @@ read_header(struct dksign_hdr *h)
 	}
 }
 
-/* the field without its final LF, each inner LF as CR LF, for the library */
-static void
-crlf_field(struct sa *out, const char *s, size_t n)
+/*
+ * A key file that can be used: 1 if it exists and is not empty, 0 if it
+ * is absent or empty (as the signer sees it); one we cannot open or stat
+ * is a temporary failure (55).  The key itself is read only by the signer.
+ */
+static int
+key_exists(const char *fn)
 {
-	size_t i;
+	struct stat st;
+	int fd, r;
 
-	out->len = 0;
-	if (n > 0 && s[n - 1] == '\n')
-		n--;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\n' && sa_catc(out, '\r') == -1)
-			fail_nomem();
-		if (sa_catc(out, s[i]) == -1)
-			fail_nomem();
+	if ((fd = open(fn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		die_code_sys(QQ_CONTROL, "unable to read ", fn);
 	}
+	if (fstat(fd, &st) == -1)
+		die_code_sys(QQ_CONTROL, "unable to read ", fn);
+	r = S_ISREG(st.st_mode) && st.st_size > 0;
+	close(fd);
+	return r;
 }
 
-struct signer {
-	DKIM		*dkim[NKEYS];
-	int		 n;
-	struct sa	 key[NKEYS];
-	struct sa	 sel;
+struct key {
 	struct sa	 domain;
+	struct sa	 sel;
 };
 
 /*
- * Load the keys of domain d: control/dkim/D/selector, then
- * control/dkim/D/SEL.rsa and SEL.ed25519, whichever exist.  1 if any
- * key was found; 0 if there is no key (no directory, no selector);
- * an existing file we cannot read is a temporary failure (55).
+ * Whether domain d has a key: control/dkim/D/selector, then
+ * control/dkim/D/SEL.rsa and SEL.ed25519.  1 if either is there; 0 if
+ * there is no key (no directory, no selector).
  */
 static int
-load_keys(struct signer *s, const struct sa *d)
+has_key(struct key *k, const struct sa *d)
 {
 	struct sa fn = SA_INIT;
 	size_t base;
@@ -349,44 +330,36 @@ load_keys(struct signer *s, const struct sa *d)
 	if (sa_copys(&fn, "control/dkim/") == -1 || sa_cat(&fn, d) == -1 ||
 	    sa_cats(&fn, "/selector") == -1 || sa_0(&fn) == -1)
 		fail_nomem();
-	r = ctl_readline(&s->sel, fn.s);
+	r = ctl_readline(&k->sel, fn.s);
 	if (r == -1 && errno != ENOTDIR)
 		die_code_sys(QQ_CONTROL, "unable to read ", fn.s);
 	if (r != 1) {
 		sa_free(&fn);
 		return 0;
 	}
-	if (!dksign_selector(s->sel.s, s->sel.len) ||
-	    s->sel.len > DKSIGN_SELECTOR_MAX - 3)	/* room for -ed */
+	if (!dksign_selector(k->sel.s, k->sel.len) ||
+	    k->sel.len > DKSIGN_SELECTOR_MAX - 3)	/* room for -ed */
 		refuse("Zbad selector in control/dkim (#4.3.0)");
 	fn.len -= sizeof "/selector";
-	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &s->sel) == -1)
+	if (sa_catc(&fn, '/') == -1 || sa_cat(&fn, &k->sel) == -1)
 		fail_nomem();
 	base = fn.len;
 	for (i = 0; i < NKEYS; i++) {
 		fn.len = base;
 		if (sa_cats(&fn, keyext[i]) == -1 || sa_0(&fn) == -1)
 			fail_nomem();
-		s->key[i].len = 0;
-		r = io_readfile(&s->key[i], fn.s, KEY_MAX);
-		if (r == -1)
-			die_code_sys(QQ_CONTROL, "unable to read ", fn.s);
-		if (r == 1 && s->key[i].len > 0) {
-			if (sa_0(&s->key[i]) == -1)
-				fail_nomem();
+		if (key_exists(fn.s))
 			found = 1;
-		} else
-			s->key[i].len = 0;
 	}
 	sa_free(&fn);
-	if (found && sa_copy(&s->domain, d) == -1)
+	if (found && sa_copy(&k->domain, d) == -1)
 		fail_nomem();
 	return found;
 }
 
 /* The domain, then each parent down to two labels: the first with a key. */
 static int
-find_keys(struct signer *s, const struct sa *domain)
+find_key(struct key *k, const struct sa *domain)
 {
 	struct sa d = SA_INIT;
 	size_t i;
@@ -394,7 +367,7 @@ find_keys(struct signer *s, const struct sa *domain)
 	if (sa_copy(&d, domain) == -1)
 		fail_nomem();
 	for (;;) {
-		if (load_keys(s, &d))
+		if (has_key(k, &d))
 			break;
 		i = byte_chr(d.s, d.len, '.') + 1;	/* the parent */
 		if (byte_chr(d.s + i, d.len - i, '.') == d.len - i) {
@@ -408,144 +381,66 @@ find_keys(struct signer *s, const struct sa *domain)
 	return 1;
 }
 
-static NORETURN void
-dkim_fail(DKIM *dk, const char *what, DKIM_STAT st)
-{
-	const char *e = dk != NULL ? dkim_geterror(dk) : NULL;
-
-	warn("DKIM library: ", what, ": ", dkim_getresultstr(st),
-	    e != NULL ? ": " : "", e != NULL ? e : "");
-	refuse("ZDKIM signing failed (#4.3.0)");
-}
-
-static void
-wipe(struct sa *x)
-{
-	volatile char *p = x->s;
-	size_t i;
-
-	for (i = 0; i < x->cap; i++)
-		p[i] = 0;
-}
-
-static void
-start_signing(DKIM_LIB *lib, struct signer *s)
-{
-	struct sa dom = SA_INIT, sel = SA_INIT;
-	DKIM_STAT st;
-	int i;
-
-	if (sa_copy(&dom, &s->domain) == -1 || sa_str(&dom) == NULL)
-		fail_nomem();
-	for (i = 0; i < NKEYS; i++) {
-		s->dkim[i] = NULL;
-		if (s->key[i].len == 0)
-			continue;
-		if (sa_copy(&sel, &s->sel) == -1 ||
-		    sa_cats(&sel, selsuffix[i]) == -1 || sa_str(&sel) == NULL)
-			fail_nomem();
-		s->dkim[i] = dkim_sign(lib, (const unsigned char *)prog, NULL,
-		    (unsigned char *)s->key[i].s, (unsigned char *)sel.s,
-		    (unsigned char *)dom.s, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, keyalg[i], -1, &st);
-		if (s->dkim[i] == NULL)
-			dkim_fail(NULL, keyext[i] + 1, st);
-		s->n++;
-	}
-}
-
-static void
-feed_header(struct signer *s, const char *f, size_t n)
-{
-	DKIM_STAT st;
-	int i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (s->dkim[i] != NULL && (st = dkim_header(s->dkim[i],
-		    (unsigned char *)f, n)) != DKIM_STAT_OK)
-			dkim_fail(s->dkim[i], "header", st);
-}
-
-static void
-feed_body(struct signer *s, const char *b, size_t n)
-{
-	DKIM_STAT st;
-	int i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (s->dkim[i] != NULL && (st = dkim_body(s->dkim[i],
-		    (unsigned char *)b, n)) != DKIM_STAT_OK)
-			dkim_fail(s->dkim[i], "body", st);
-}
-
-/* The body from the spool, each LF as CR LF (the queue holds LF ends). */
-static void
-sign_body(struct signer *s, off_t off)
-{
-	static char out[2 * sizeof iobuf];
-	size_t i, o;
-	ssize_t r;
-
-	if (lseek(spoolfd, off, SEEK_SET) == -1)
-		die_code_sys(QQ_READ, "unable to seek in ", spoolfn);
-	for (;;) {
-		if ((r = io_read(spoolfd, iobuf, sizeof iobuf, 0, 0)) == -1)
-			die_code_sys(QQ_READ, "unable to read ", spoolfn);
-		if (r == 0)
-			break;
-		for (i = o = 0; i < (size_t)r; i++) {
-			if (iobuf[i] == '\n')
-				out[o++] = '\r';
-			out[o++] = iobuf[i];
-		}
-		feed_body(s, out, o);
-	}
-}
-
 /*
- * Sign: every field in order, the end of the header, the body, then the
- * signature header fields, each ending in LF, appended to sigs.
+ * The signatures, from bin/qmail-dksigner with the spool on its fd 0 and
+ * a pipe on its fd 1, into sigs.  It keeps our euid qmailk through exec
+ * (it is not setuid itself: mode 0700, owner qmailk) and our empty
+ * environment, umask, limits, alarm and fds 2 and 6.  Its failure is
+ * ours, with its code (it has said why on fd 2, and on fd 6 for 82).
  */
 static void
-sign(struct signer *s, const struct dksign_hdr *h, struct sa *sigs)
+run_signer(const struct key *k, struct sa *sigs)
 {
-	struct sa f = SA_INIT;
-	size_t p = 0, n, i, len;
-	unsigned char *sig;
-	DKIM_STAT st;
-	int k;
+	static char *noenv[] = { NULL };
+	char *argv[4];
+	struct sa dom = SA_INIT, sel = SA_INIT;
+	pid_t pid;
+	ssize_t r;
+	int pi[2], wstat, code;
 
-	while (p < h->fields.len) {
-		n = byte_chr(h->fields.s + p, h->fields.len - p, '\0');
-		crlf_field(&f, h->fields.s + p, n);
-		feed_header(s, f.s, f.len);
-		p += n + 1;
+	if (sa_copy(&dom, &k->domain) == -1 || sa_str(&dom) == NULL ||
+	    sa_copy(&sel, &k->sel) == -1 || sa_str(&sel) == NULL)
+		fail_nomem();
+	argv[0] = "qmail-dksigner", argv[1] = dom.s, argv[2] = sel.s;
+	argv[3] = NULL;
+	spool_rewind();
+	if (pipe(pi) == -1)
+		refuse("Zunable to run qmail-dksigner (#4.3.0)");
+	if ((pid = fork()) == -1)
+		refuse("Zunable to run qmail-dksigner (#4.3.0)");
+	if (pid == 0) {
+		close(pi[0]);
+		if (dup2(spoolfd, 0) == -1 || dup2(pi[1], 1) == -1)
+			_exit(QQ_EXEC);
+		close(pi[1]);
+		execve("bin/qmail-dksigner", argv, noenv);
+		_exit(QQ_EXEC);
 	}
-	sa_free(&f);
-	for (k = 0; k < NKEYS; k++)
-		if (s->dkim[k] != NULL && (st = dkim_eoh(s->dkim[k])) !=
-		    DKIM_STAT_OK)
-			dkim_fail(s->dkim[k], "end of header", st);
-	sign_body(s, (off_t)h->used);
-	for (k = 0; k < NKEYS; k++) {
-		if (s->dkim[k] == NULL)
-			continue;
-		if ((st = dkim_eom(s->dkim[k], NULL)) != DKIM_STAT_OK)
-			dkim_fail(s->dkim[k], "end of message", st);
-		st = dkim_getsighdr_d(s->dkim[k], sizeof DKIM_SIGNHEADER + 1,
-		    &sig, &len);
-		if (st != DKIM_STAT_OK)
-			dkim_fail(s->dkim[k], "signature", st);
-		if (sa_cats(sigs, DKIM_SIGNHEADER ": ") == -1)
+	close(pi[1]);
+	for (;;) {
+		if (sa_readyplus(sigs, sizeof iobuf) == -1)
 			fail_nomem();
-		/* the library folds with CR LF; the queue holds LF */
-		for (i = 0; i < len; i++)
-			if (sig[i] != '\r' && sa_catc(sigs, sig[i]) == -1)
-				fail_nomem();
-		if (sa_catc(sigs, '\n') == -1)
-			fail_nomem();
-		wipe(&s->key[k]);
+		r = io_read(pi[0], sigs->s + sigs->len, sizeof iobuf, 0, 0);
+		if (r <= 0)
+			break;
+		sigs->len += (size_t)r;
+		if (sigs->len > SIGS_MAX) {
+			kill(pid, SIGKILL);
+			break;
+		}
 	}
+	close(pi[0]);
+	if (proc_wait(pid, &wstat) == -1)
+		refuse("Zunable to wait for qmail-dksigner (#4.3.0)");
+	if ((code = proc_exitcode(wstat)) == -1 || r == -1 ||
+	    sigs->len > SIGS_MAX)
+		refuse("Zqmail-dksigner crashed (#4.3.0)");
+	if (code == QQ_EXEC)
+		refuse("Zunable to run qmail-dksigner (#4.3.0)");
+	if (code != 0)
+		_exit(code);
+	sa_free(&dom);
+	sa_free(&sel);
 }
 
 /* The signature fields, the message, the envelope as it came: exit. */
@@ -629,29 +524,12 @@ signing_domain(struct sa *dom, const struct dksign_hdr *h,
 	return sender_domain(dom, env);
 }
 
-static DKIM_LIB *
-library(void)
-{
-	DKIM_LIB *lib;
-
-	if ((lib = dkim_init(NULL, NULL)) == NULL)
-		fail_nomem();
-	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
-	    signhdrs, sizeof(char **)) != DKIM_STAT_OK ||
-	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-	    oversignhdrs, sizeof(char **)) != DKIM_STAT_OK)
-		dkim_fail(NULL, "options", DKIM_STAT_INTERNAL);
-	return lib;
-}
-
 int
 main(void)
 {
 	struct dksign_hdr h = DKSIGN_HDR_INIT;
-	struct signer s;
+	struct key k = { SA_INIT, SA_INIT };
 	struct sa env = SA_INIT, dom = SA_INIT, sigs = SA_INIT;
-	DKIM_LIB *lib;
-	int k;
 
 	hygiene();
 	if (chdir(conf_qmail) == -1)
@@ -660,15 +538,7 @@ main(void)
 	spool_body(spool_limit());
 	read_envelope(&env);
 	read_header(&h);
-	memset(&s, 0, sizeof s);
-	if (signing_domain(&dom, &h, &env) && find_keys(&s, &dom)) {
-		lib = library();
-		start_signing(lib, &s);
-		sign(&s, &h, &sigs);
-		for (k = 0; k < NKEYS; k++)
-			if (s.dkim[k] != NULL)
-				dkim_free(s.dkim[k]);
-		dkim_close(lib);
-	}
+	if (signing_domain(&dom, &h, &env) && find_key(&k, &dom))
+		run_signer(&k, &sigs);
 	pass_on(&sigs, &env);
 }
