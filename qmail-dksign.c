@@ -432,8 +432,9 @@ run_signer(const struct key *k, struct sa *sigs)
 	close(pi[0]);
 	if (proc_wait(pid, &wstat) == -1)
 		refuse("Zunable to wait for qmail-dksigner (#4.3.0)");
-	if ((code = proc_exitcode(wstat)) == -1 || r == -1 ||
-	    sigs->len > SIGS_MAX)
+	if (sigs->len > SIGS_MAX)
+		refuse("Zqmail-dksigner wrote too much (#4.3.0)");
+	if ((code = proc_exitcode(wstat)) == -1 || r == -1)
 		refuse("Zqmail-dksigner crashed (#4.3.0)");
 	if (code == QQ_EXEC)
 		refuse("Zunable to run qmail-dksigner (#4.3.0)");
