@@ -148,6 +148,27 @@ mail_dk nokey@nokey.example nokey1
 wait_mail "$B" $((n0 + 1)) 15 && ! grep -qi '^DKIM-Signature:' "$(last_mail "$B")" &&
 	ok "no key for the From domain: delivered unsigned" || notok "no key: delivered unsigned"
 
+# the libc-only front runs the signer only when there is a key
+mv "$QHOME/bin/qmail-dksigner" "$T/dksigner.aside"
+n0=$(nmail "$B")
+mail_dk nokey@nokey.example nokey2
+wait_mail "$B" $((n0 + 1)) 15 && ! grep -qi '^DKIM-Signature:' "$(last_mail "$B")" &&
+	ok "no key: delivered without running qmail-dksigner" || notok "no key: qmail-dksigner not needed"
+if mail_dk alice@test.example nosigner 2> "$T/nosigner"; then
+	notok "a key but no qmail-dksigner: refused, not queued unsigned"
+else
+	grep -q 'unable to run qmail-dksigner' "$T/nosigner" &&
+		ok "a key but no qmail-dksigner: refused, not queued unsigned" ||
+		{ notok "a key but no qmail-dksigner: the reason"; cat "$T/nosigner"; }
+fi
+mv "$T/dksigner.aside" "$QHOME/bin/qmail-dksigner"
+readelf -d "$DKS" 2>/dev/null | grep -q NEEDED &&
+	notok "qmail-dksign needs no shared library" || ok "qmail-dksign needs no shared library"
+if [ "$QIDS" = system ]; then
+	setuidgid nobody "$QHOME/bin/qmail-dksigner" test.example sel1 < /dev/null > /dev/null 2>&1 &&
+		notok "nobody cannot run qmail-dksigner" || ok "nobody cannot run qmail-dksigner"
+fi
+
 # ---- sendmail as an unprivileged user: signed, and the key unreadable
 if [ "$QIDS" = system ]; then
 	n0=$(nmail "$B")
