@@ -46,7 +46,7 @@ const char prog[] = "qmail-dksign";
 
 extern char **environ;
 
-/* SELECTOR.rsa signs with selector SELECTOR, SELECTOR.ed25519 with SELECTOR-ed */
+/* the key files of a selector: qmail-dksigner reads them (and says why) */
 static const char *const keyext[] = { ".rsa", ".ed25519" };
 #define NKEYS	2
 
@@ -298,14 +298,16 @@ key_exists(const char *fn)
 	struct stat st;
 	int fd, r;
 
-	if ((fd = open(fn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	if ((fd = open(fn, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		die_code_sys(QQ_CONTROL, "unable to read ", fn);
 	}
 	if (fstat(fd, &st) == -1)
 		die_code_sys(QQ_CONTROL, "unable to read ", fn);
-	r = S_ISREG(st.st_mode) && st.st_size > 0;
+	if (!S_ISREG(st.st_mode))	/* the signer could not read it */
+		die_code(QQ_CONTROL, "unable to read ", fn, ": not a file");
+	r = st.st_size > 0;
 	close(fd);
 	return r;
 }
