@@ -180,6 +180,8 @@ isfrom(const char *s, size_t n)
 static void
 copymsg(struct buf *out, const struct msg *m, const char *tmp)
 {
+	static const char rp[] = "Return-Path: <";
+	const size_t rplen = sizeof rp - 1;
 	char inspace[BUF_SIZE];
 	struct sa line = SA_INIT;
 	struct buf in;
@@ -197,10 +199,10 @@ copymsg(struct buf *out, const struct msg *m, const char *tmp)
 			first = 0;
 			if (buf_puts(out, "From ") == -1)
 				goto wfail;
-			if (r != 0 && line.len >= 15 &&
-			    memcmp(line.s, "Return-Path: <", 14) == 0 &&
-			    line.s[14] != '>') {
-				for (i = 14; i < line.len && line.s[i] != '>' &&
+			if (r != 0 && line.len > rplen &&
+			    memcmp(line.s, rp, rplen) == 0 &&
+			    line.s[rplen] != '>') {
+				for (i = rplen; i < line.len && line.s[i] != '>' &&
 				    line.s[i] != '\n'; i++)
 					;
 				if (buf_put(out, line.s + 14, i - 14) == -1)

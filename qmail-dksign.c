@@ -125,10 +125,11 @@ hygiene(void)
 static void
 spool_open(void)
 {
-	size_t n;
+	static const char pre[] = "control/dkim/.spool.";
+	size_t n = sizeof pre - 1;
 	int tries;
 
-	memcpy(spoolfn, "control/dkim/.spool.", 20), n = 20;
+	memcpy(spoolfn, pre, n);
 	n += fmt_ulong(spoolfn + n, (unsigned long)getpid());
 	spoolfn[n] = '\0';
 	for (tries = 0; tries < 2; tries++) {

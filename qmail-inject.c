@@ -482,6 +482,7 @@ new_fields(struct sa *out, int flagresent)
 static pid_t
 start_queue(int *body, int *env)
 {
+	static const char qqbin[] = "/bin/qmail-queue";
 	const char *qq = env_get("QMAILQUEUE");
 	char path[4096];
 	int pm[2], pe[2];
@@ -490,10 +491,10 @@ start_queue(int *body, int *env)
 
 	if (qq == NULL || *qq == 0) {
 		n = str_len(conf_qmail);
-		if (n + 17 > sizeof path)
+		if (n + sizeof qqbin > sizeof path)
 			die_temp("qmail home name too long");
 		memcpy(path, conf_qmail, n);
-		memcpy(path + n, "/bin/qmail-queue", 17);
+		memcpy(path + n, qqbin, sizeof qqbin);
 		qq = path;
 	}
 	if (pipe(pm) == -1 || pipe(pe) == -1)
